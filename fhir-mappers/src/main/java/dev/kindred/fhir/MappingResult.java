@@ -1,0 +1,52 @@
+package dev.kindred.fhir;
+
+import dev.kindred.avro.ClinicalFact;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * What one input record (a resource or a Bundle) turned into: facts to apply, resources rejected with a
+ * reason, and the count of resources read but not useful (e.g. an Observation code the catalog does not
+ * know), which are not errors.
+ */
+public final class MappingResult {
+    private final List<ClinicalFact> facts = new ArrayList<>();
+    private final List<Rejection> rejections = new ArrayList<>();
+    private int resources;
+    private int ignored;
+
+    public List<ClinicalFact> facts() {
+        return Collections.unmodifiableList(facts);
+    }
+
+    public List<Rejection> rejections() {
+        return Collections.unmodifiableList(rejections);
+    }
+
+    /** Resources read from the record (a Bundle counts its entries). */
+    public int resources() {
+        return resources;
+    }
+
+    /** Resources that were valid but gave no fact. */
+    public int ignored() {
+        return ignored;
+    }
+
+    void addFacts(List<ClinicalFact> more) {
+        facts.addAll(more);
+    }
+
+    void reject(Rejection rejection) {
+        rejections.add(rejection);
+    }
+
+    void countResource() {
+        resources++;
+    }
+
+    void countIgnored() {
+        ignored++;
+    }
+}
