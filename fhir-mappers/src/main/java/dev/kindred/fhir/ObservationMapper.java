@@ -72,7 +72,7 @@ public final class ObservationMapper {
                 continue;
             }
             Feature feature = catalog.featureForLoinc(coding.getCode());
-            Finding finding = feature == null ? catalog.findingForLoinc(coding.getCode()) : null;
+            Finding finding = catalog.findingForLoinc(coding.getCode());
             if (feature == null && finding == null) {
                 continue;
             }
@@ -88,21 +88,27 @@ public final class ObservationMapper {
                     .setSourceResourceId(resourceId)
                     .setInterpretation(interpretation(obs));
             if (retracted) {
-                fact.setKind(feature != null ? FactKind.MEASUREMENT : FactKind.FINDING)
-                        .setFeatureId(feature != null ? feature.id() : finding.id());
-                out.add(fact.build());
+                if (feature != null) {
+                    out.add(ClinicalFact.newBuilder(fact).setKind(FactKind.MEASUREMENT)
+                            .setFeatureId(feature.id()).build());
+                }
+                if (finding != null) {
+                    out.add(ClinicalFact.newBuilder(fact).setKind(FactKind.FINDING)
+                            .setFeatureId(finding.id()).build());
+                }
                 return;
             }
             if (absent || value == null || value.isEmpty()) {
                 return;
             }
-            if (feature != null) {
-                out.add(measurement(fact, feature, value, ranges, resourceId));
-            } else if (value instanceof CodeableConcept) {
+            // The value's type picks the target: a quantity feeds the numeric feature, a coded answer the finding.
+            if (value instanceof CodeableConcept && finding != null) {
                 ClinicalFact f = finding(fact, finding, (CodeableConcept) value);
                 if (f != null) {
                     out.add(f);
                 }
+            } else if (feature != null) {
+                out.add(measurement(fact, feature, value, ranges, resourceId));
             }
             return;
         }

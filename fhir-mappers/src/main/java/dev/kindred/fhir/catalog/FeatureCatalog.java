@@ -59,15 +59,18 @@ public final class FeatureCatalog {
         dims.forEach((space, ids) -> dimensionsBySpace.put(space, Collections.unmodifiableList(ids)));
     }
 
-    private <T> void register(String id, List<String> codes, Map<String, T> index, T item) {
+    /**
+     * A LOINC code feeds at most one numeric feature and at most one finding: some sources send the same
+     * test as a quantity and others as a coded answer, and the value's type decides which one it feeds.
+     */
+    private static <T> void register(String id, List<String> codes, Map<String, T> index, T item) {
         if (id == null || id.isBlank()) {
             throw new IllegalArgumentException("catalog entry without an id");
         }
         for (String code : codes) {
-            if (featureByLoinc.containsKey(code) || findingByLoinc.containsKey(code)) {
+            if (index.putIfAbsent(code, item) != null) {
                 throw new IllegalArgumentException("LOINC " + code + " is listed twice in the catalog (at " + id + ")");
             }
-            index.put(code, item);
         }
     }
 
