@@ -15,7 +15,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -315,12 +314,10 @@ public final class SchemaStore {
         }
         nextId = Math.max(nextId, root.path("nextId").asInt(1));
         globalLevel = levelFrom(root.path("compatibility").asText(), file);
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.path("subjectCompatibility").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : root.path("subjectCompatibility").properties()) {
             subjectLevels.put(entry.getKey(), levelFrom(entry.getValue().asText(), file));
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.path("subjects").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : root.path("subjects").properties()) {
             List<Version> versions = new ArrayList<>();
             for (JsonNode v : entry.getValue()) {
                 int id = v.path("id").asInt();
