@@ -1,0 +1,120 @@
+package dev.kindred.topology;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+
+/**
+ * Kindred's own settings, all under the {@code kindred.} prefix, plus {@code schema.registry.url}. Every
+ * other key in the same properties file (bootstrap.servers, security.protocol, sasl.*, ssl.*, any Kafka
+ * Streams or client setting) passes through to Kafka Streams untouched.
+ */
+public final class KindredConfig extends AbstractConfig {
+
+    public static final String INPUT_TOPICS_CONFIG = "kindred.topics.input";
+    private static final String INPUT_TOPICS_DOC = "Topics carrying FHIR R4 JSON (resources or Bundles). Any topic"
+            + " may carry any resource type: records are routed by resourceType, not by topic.";
+    public static final List<String> DEFAULT_INPUT_TOPICS = List.of("fhir.observation", "fhir.imagingstudy",
+            "fhir.procedure", "fhir.medicationrequest", "fhir.medicationadministration", "fhir.condition",
+            "fhir.patient");
+
+    public static final String VECTORS_TOPIC_CONFIG = "kindred.topic.patient-vectors";
+    private static final String VECTORS_TOPIC_DOC = "Compacted topic of patient vectors, keyed by patient key;"
+            + " a tombstone erases the patient. Feeds the index stores of every instance.";
+
+    public static final String ALERTS_TOPIC_CONFIG = "kindred.topic.alerts";
+    private static final String ALERTS_TOPIC_DOC = "Topic of ClinicalAlert records (Avro, Confluent wire format),"
+            + " keyed by patient key.";
+
+    public static final String DEAD_LETTER_TOPIC_CONFIG = "kindred.topic.dead-letter";
+    private static final String DEAD_LETTER_TOPIC_DOC = "Topic of DeadLetter records: input that could not be"
+            + " processed, with the original bytes, where it came from and why.";
+
+    public static final String ALERT_NEIGHBOURS_CONFIG = "kindred.alert.k";
+    private static final String ALERT_NEIGHBOURS_DOC = "How many similar patients an alert lists.";
+
+    public static final String INDEX_METRIC_CONFIG = "kindred.index.metric";
+    private static final String INDEX_METRIC_DOC = "Distance of the patient indexes: euclidean, cosine or"
+            + " inner_product.";
+
+    public static final String INDEX_M_CONFIG = "kindred.index.m";
+    private static final String INDEX_M_DOC = "HNSW links per node.";
+
+    public static final String INDEX_EF_CONSTRUCTION_CONFIG = "kindred.index.ef-construction";
+    private static final String INDEX_EF_CONSTRUCTION_DOC = "HNSW candidate list size while inserting.";
+
+    public static final String INDEX_EF_CONFIG = "kindred.index.ef";
+    private static final String INDEX_EF_DOC = "HNSW candidate list size while searching (recall against speed).";
+
+    public static final String CATALOG_PATH_CONFIG = "kindred.catalog.path";
+    private static final String CATALOG_PATH_DOC = "Feature catalog JSON file; empty uses the catalog shipped"
+            + " with Kindred.";
+
+    public static final String TOPICS_CREATE_CONFIG = "kindred.topics.create";
+    private static final String TOPICS_CREATE_DOC = "Create missing input and output topics at start (the"
+            + " patient-vectors topic compacted). Turn off where topics are managed elsewhere.";
+
+    public static final String TOPICS_PARTITIONS_CONFIG = "kindred.topics.partitions";
+    private static final String TOPICS_PARTITIONS_DOC = "Partitions of topics Kindred creates.";
+
+    public static final String TOPICS_REPLICATION_CONFIG = "kindred.topics.replication-factor";
+    private static final String TOPICS_REPLICATION_DOC = "Replication factor of topics Kindred creates; -1 uses"
+            + " the broker default.";
+
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
+    private static final String SCHEMA_REGISTRY_URL_DOC = "Confluent-compatible Schema Registry URL(s),"
+            + " comma-separated; mock://<scope> for an in-memory registry in tests.";
+
+    private static final ConfigDef CONFIG = new ConfigDef()
+            .define(INPUT_TOPICS_CONFIG, Type.LIST, DEFAULT_INPUT_TOPICS, Importance.HIGH, INPUT_TOPICS_DOC)
+            .define(VECTORS_TOPIC_CONFIG, Type.STRING, "cds.patient-vectors", Importance.HIGH, VECTORS_TOPIC_DOC)
+            .define(ALERTS_TOPIC_CONFIG, Type.STRING, "cds.alerts", Importance.HIGH, ALERTS_TOPIC_DOC)
+            .define(DEAD_LETTER_TOPIC_CONFIG, Type.STRING, "cds.dead-letter", Importance.HIGH, DEAD_LETTER_TOPIC_DOC)
+            .define(ALERT_NEIGHBOURS_CONFIG, Type.INT, 10, Range.between(1, 1000), Importance.MEDIUM,
+                    ALERT_NEIGHBOURS_DOC)
+            .define(INDEX_METRIC_CONFIG, Type.STRING, "euclidean",
+                    ValidString.in("euclidean", "cosine", "inner_product"), Importance.MEDIUM, INDEX_METRIC_DOC)
+            .define(INDEX_M_CONFIG, Type.INT, 16, Range.between(2, 256), Importance.LOW, INDEX_M_DOC)
+            .define(INDEX_EF_CONSTRUCTION_CONFIG, Type.INT, 200, Range.atLeast(1), Importance.LOW,
+                    INDEX_EF_CONSTRUCTION_DOC)
+            .define(INDEX_EF_CONFIG, Type.INT, 64, Range.atLeast(1), Importance.LOW, INDEX_EF_DOC)
+            .define(CATALOG_PATH_CONFIG, Type.STRING, "", Importance.LOW, CATALOG_PATH_DOC)
+            .define(TOPICS_CREATE_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, TOPICS_CREATE_DOC)
+            .define(TOPICS_PARTITIONS_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, TOPICS_PARTITIONS_DOC)
+            .define(TOPICS_REPLICATION_CONFIG, Type.SHORT, (short) -1, Importance.MEDIUM, TOPICS_REPLICATION_DOC)
+            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
+                    SCHEMA_REGISTRY_URL_DOC);
+
+    public KindredConfig(Map<?, ?> props) {
+        super(CONFIG, props, false);
+    }
+
+    public static ConfigDef configDef() {
+        return new ConfigDef(CONFIG);
+    }
+
+    public List<String> inputTopics() {
+        return getList(INPUT_TOPICS_CONFIG);
+    }
+
+    public String vectorsTopic() {
+        return getString(VECTORS_TOPIC_CONFIG);
+    }
+
+    public String alertsTopic() {
+        return getString(ALERTS_TOPIC_CONFIG);
+    }
+
+    public String deadLetterTopic() {
+        return getString(DEAD_LETTER_TOPIC_CONFIG);
+    }
+
+    public int alertNeighbours() {
+        return getInt(ALERT_NEIGHBOURS_CONFIG);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.kindred.topology;
+
+import dev.kindred.avro.ClinicalAlert;
+import dev.kindred.avro.ClinicalFact;
+import dev.kindred.avro.PatientVector;
+import dev.kindred.avro.TreatmentOutcome;
+import dev.kindred.fhir.FhirMapper;
+import dev.kindred.fhir.catalog.FeatureCatalog;
+import dev.kindred.index.DistanceMetric;
+import dev.kindred.index.HnswParameters;
+import dev.kindred.index.VectorIndexStoreBuilder;
+import dev.kindred.topology.alerts.AlertFactory;
+import dev.kindred.topology.internals.DeadLetterExceptionHandler;
+import dev.kindred.topology.internals.FhirMappingProcessor;
+import dev.kindred.topology.internals.IndexUpdateProcessor;
+import dev.kindred.topology.internals.Mapped;
+import dev.kindred.topology.internals.PatientStateProcessor;
+import dev.kindred.topology.patient.PatientStateUpdater;
+import dev.kindred.topology.patient.PatientVectorizer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The Kindred topology, built by one static function that the runnable app and the tests both call.
+ *
+ * <pre>
+ *  input topics ─▶ map-fhir ─┬─ facts ─▶ repartition by patient ─▶ patient-state ─┬─ vectors ─▶ cds.patient-vectors
+ *                            └─ rejected ─▶ cds.dead-letter                         └─ alerts  ─▶ cds.alerts
+ *  cds.patient-vectors ─▶ index-update ─▶ global index store (searched by patient-state)
+ * </pre>
+ */
+public final class KindredTopology {
+    public static final String PATIENT_STATE_STORE = "patient-state";
+    public static final String INDEX_STORE = "patient-index";
+
+    private KindredTopology() {
+    }
+
+    public static Topology build(KindredConfig config) {
+        FeatureCatalog catalog = catalog(config);
+        KindredSerdes serdes = new KindredSerdes(config.originals());
+        DistanceMetric metric = DistanceMetric.valueOf(config.getString(KindredConfig.INDEX_METRIC_CONFIG)
+                .toUpperCase(Locale.ROOT));
+        HnswParameters hnsw = new HnswParameters(config.getInt(KindredConfig.INDEX_M_CONFIG),
+                config.getInt(KindredConfig.INDEX_EF_CONSTRUCTION_CONFIG),
+                config.getInt(KindredConfig.INDEX_EF_CONFIG));
+
+        StreamsBuilder builder = new StreamsBuilder();
+
+        builder.addGlobalStore(new VectorIndexStoreBuilder<List<TreatmentOutcome>>(INDEX_STORE, metric, hnsw),
+                config.vectorsTopic(),
+                Consumed.with(Serdes.String(), serdes.vector()).withName("patient-vectors-source"),
+                () -> new IndexUpdateProcessor(INDEX_STORE));
+
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PATIENT_STATE_STORE),
+                Serdes.String(), serdes.state()));
+
+        FhirMapper mapper = new FhirMapper(catalog);
+        KStream<String, Mapped> mapped = builder
+                .stream(config.inputTopics(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("fhir-input"))
+                .process(() -> new FhirMappingProcessor(mapper), Named.as("map-fhir"));
+
+        Map<String, KStream<String, Mapped>> byOutcome = mapped.split(Named.as("mapped-"))
+                .branch((key, value) -> value.isFact(), Branched.as("facts"))
+                .defaultBranch(Branched.as("rejected"));
+        byOutcome.get("mapped-rejected")
+                .mapValues(Mapped::deadLetter, Named.as("dead-letter-record"))
+                .to(config.deadLetterTopic(), Produced.with(Serdes.String(), serdes.deadLetter()).withName("dead-letter-sink"));
+
+        PatientStateUpdater updater = new PatientStateUpdater(catalog);
+        PatientVectorizer vectorizer = new PatientVectorizer(catalog);
+        AlertFactory alerts = new AlertFactory(catalog, config.alertNeighbours(), metric);
+        KStream<String, SpecificRecord> changes = byOutcome.get("mapped-facts")
+                .mapValues(Mapped::fact, Named.as("fact"))
+                .repartition(Repartitioned.with(Serdes.String(), serdes.fact()).withName("facts-by-patient"))
+                .process(() -> new PatientStateProcessor(PATIENT_STATE_STORE, INDEX_STORE, updater, vectorizer,
+                        alerts, catalog.version()), Named.as("patient-state"), PATIENT_STATE_STORE);
+
+        Map<String, KStream<String, SpecificRecord>> byType = changes.split(Named.as("change-"))
+                .branch((key, value) -> value instanceof PatientVector, Branched.as("vector"))
+                .branch((key, value) -> value instanceof ClinicalAlert, Branched.as("alert"))
+                .noDefaultBranch();
+        byType.get("change-vector")
+                .mapValues(v -> (PatientVector) v, Named.as("as-vector"))
+                .to(config.vectorsTopic(), Produced.with(Serdes.String(), serdes.vector()).withName("vectors-sink"));
+        byType.get("change-alert")
+                .mapValues(v -> (ClinicalAlert) v, Named.as("as-alert"))
+                .to(config.alertsTopic(), Produced.with(Serdes.String(), serdes.alert()).withName("alerts-sink"));
+
+        return builder.build();
+    }
+
+    /** The catalog named by kindred.catalog.path, or the built-in one. */
+    public static FeatureCatalog catalog(KindredConfig config) {
+        String path = config.getString(KindredConfig.CATALOG_PATH_CONFIG);
+        return path == null || path.isBlank() ? FeatureCatalog.builtIn() : FeatureCatalog.load(Path.of(path));
+    }
+
+    /**
+     * Kafka Streams properties for the topology: the user's settings, with Kindred's defaults where the user
+     * set nothing (exactly-once, the dead-letter handlers).
+     */
+    public static Properties streamsProperties(Map<?, ?> userSettings) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "kindred");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
+        props.putAll(userSettings);
+        return props;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.kindred.topology.internals;
+
+import dev.kindred.avro.ClinicalFact;
+import dev.kindred.fhir.FhirMapper;
+import dev.kindred.fhir.MappingResult;
+import dev.kindred.fhir.Rejection;
+import java.time.Instant;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Parses each input record as FHIR and emits its facts keyed by patient key, or a dead letter per
+ * rejected resource. The record key is ignored: keys are never trusted for identity.
+ */
+public final class FhirMappingProcessor implements Processor<byte[], byte[], String, Mapped> {
+    private static final Logger LOG = LoggerFactory.getLogger(FhirMappingProcessor.class);
+
+    private final FhirMapper mapper;
+    private ProcessorContext<String, Mapped> context;
+
+    public FhirMappingProcessor(FhirMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Mapped> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        MappingResult result = mapper.map(record.value(), Instant.ofEpochMilli(record.timestamp()));
+        for (ClinicalFact fact : result.facts()) {
+            context.forward(new Record<>(fact.getPatientKey(), Mapped.fact(fact), record.timestamp()));
+        }
+        if (result.rejections().isEmpty()) {
+            return;
+        }
+        RecordMetadata meta = context.recordMetadata().orElse(null);
+        String topic = meta == null ? null : meta.topic();
+        int partition = meta == null ? -1 : meta.partition();
+        long offset = meta == null ? -1 : meta.offset();
+        for (Rejection r : result.rejections()) {
+            LOG.warn("dead-lettered {}-{}@{}: {} ({}{})", topic, partition, offset, r.reason().code(),
+                    r.resourceType() == null ? "unknown resource" : r.resourceType(),
+                    r.resourceId() == null ? "" : "/" + r.resourceId());
+            context.forward(new Record<>(null, Mapped.deadLetter(DeadLetters.of(r, topic, partition, offset,
+                    record.key(), record.value(), Instant.now())), record.timestamp()));
+        }
+    }
+}

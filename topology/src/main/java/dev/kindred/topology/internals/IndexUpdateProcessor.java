@@ -1,0 +1,53 @@
+package dev.kindred.topology.internals;
+
+import dev.kindred.avro.PatientVector;
+import dev.kindred.avro.TreatmentOutcome;
+import dev.kindred.index.VectorIndexStore;
+import dev.kindred.topology.patient.PatientVectorizer;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Keeps the global index store in step with the patient-vectors topic: upserts every space of a vector
+ * record (with its version, so replays are idempotent), removes spaces the record no longer has, and
+ * erases the patient on a tombstone.
+ */
+public final class IndexUpdateProcessor implements Processor<String, PatientVector, Void, Void> {
+    private final String indexStoreName;
+    private VectorIndexStore<List<TreatmentOutcome>> index;
+
+    public IndexUpdateProcessor(String indexStoreName) {
+        this.indexStoreName = indexStoreName;
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+        this.index = context.getStateStore(indexStoreName);
+    }
+
+    @Override
+    public void process(Record<String, PatientVector> record) {
+        String key = record.key();
+        PatientVector vector = record.value();
+        if (key == null) {
+            return;
+        }
+        if (vector == null) {
+            index.deleteEverywhere(key, Long.MAX_VALUE);
+            return;
+        }
+        Map<String, List<Float>> vectors = vector.getVectors();
+        for (Map.Entry<String, List<Float>> e : vectors.entrySet()) {
+            index.upsert(e.getKey(), key, vector.getVersion(), PatientVectorizer.toArray(e.getValue()),
+                    vector.getOutcomes());
+        }
+        for (String space : index.spaces()) {
+            if (!vectors.containsKey(space)) {
+                index.delete(space, key, vector.getVersion());
+            }
+        }
+    }
+}
