@@ -324,7 +324,11 @@ public final class FhirFileReader {
         }
         String type = typeNode.asText();
         if ("Bundle".equals(type)) {
-            unwrapBundle(node, origin, out);
+            if (node.has("entry") && !node.get("entry").isArray()) {
+                out.accept(unparseable(raw != null ? raw : toBytes(node, origin), origin, "Bundle.entry is not an array"));
+            } else {
+                unwrapBundle(node, origin, out);
+            }
             return;
         }
         resources++;

@@ -135,12 +135,16 @@ class FhirFileReaderTest {
         write("c-trailing.json", "{\"resourceType\":\"Patient\",\"id\":\"1\"} {\"x\":1}");
         write("d-no-type.json", "{\"id\":\"1\"}");
         write("e-truncated.json", "{\"resourceType\":\"Bundle\",\"entry\":[{\"resource\":");
+        write("f-bad-bundle.json", "{\"resourceType\":\"Bundle\",\"entry\":{\"resource\":{}}}");
+        write("g-bad-entry.json", "{\"resourceType\":\"Bundle\",\"entry\":[{\"resource\":\"text\"}]}");
 
         List<FhirResourceRecord> records = reader.readAll(dir);
 
-        assertThat(records).hasSize(5).allMatch(FhirResourceRecord::unparseable);
+        assertThat(records).hasSize(7).allMatch(FhirResourceRecord::unparseable);
         assertThat(records.get(4).jsonString()).isEqualTo("{\"resourceType\":\"Bundle\",\"entry\":[{\"resource\":");
-        assertThat(reader.stats().unparseable()).isEqualTo(5);
+        assertThat(records.get(6).jsonString()).isEqualTo("\"text\"");
+        assertThat(records.get(6).origin()).endsWith("g-bad-entry.json#entry[0]");
+        assertThat(reader.stats().unparseable()).isEqualTo(7);
     }
 
     @Test
