@@ -48,8 +48,9 @@ import java.util.stream.Stream;
  * {@link ReplayException} naming the record's origin and topic; the producer is flushed before returning.
  *
  * <p>Memory: sorting needs every routed record at once; records that will be skipped are dropped while
- * reading. Each record holds its compact JSON bytes plus ~150 bytes, so 100 Synthea patients × ~1,000 routed
- * resources of ~1 KB take roughly 100–150 MB of heap.
+ * reading. Each record holds its compact JSON bytes plus ~150 bytes. Measured: 100 Synthea patients (112
+ * bundles, 576 MB pretty-printed on disk, 200k resources) with {@link #STANDARD_TOPICS} keep 121k routed
+ * records in ~180 MB of heap; reading and sorting them takes 3–7 s on 2 cores.
  */
 public final class EventTimeReplayer {
 
