@@ -1,0 +1,210 @@
+package dev.kindred.app;
+
+import dev.kindred.app.devstack.EmbeddedKafkaBroker;
+import dev.kindred.connectors.replay.EventTimeReplayer;
+import dev.kindred.connectors.synthea.SyntheaFeed;
+import dev.kindred.registry.server.InProcessSchemaRegistry;
+import dev.kindred.topology.KindredConfig;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The dev stack in one command: a real Kafka broker (KRaft) and a schema registry in this JVM, the streams
+ * app on them, and patients from Synthea (or FHIR files) replayed in event-time order.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Start the in-process dev stack (Kafka, schema registry, Kindred) and replay patients.")
+final class DemoCommand implements Callable<Integer> {
+    static final String APPLICATION_ID = "kindred-demo";
+    /** Resource types the topology turns into facts today; the rest of a Synthea record is not replayed. */
+    static final Map<String, String> REPLAYED_TYPES = Map.of("Observation", "fhir.observation");
+
+    @Option(names = "--patients", defaultValue = "100", description = "Synthea patients to generate (default ${DEFAULT-VALUE}).")
+    int patients;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Synthea seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--input", paramLabel = "PATH",
+            description = "Replay FHIR files instead of generating: Bundle JSON, NDJSON (Bulk Data), directories of"
+                    + " them, gzip allowed. Repeatable.")
+    List<Path> inputs = new ArrayList<>();
+
+    @Option(names = "--exit-after-replay", description = "Wait until everything sent is processed, print the summary and exit.")
+    boolean exitAfterReplay;
+
+    @Option(names = "--summary-json", paramLabel = "FILE", description = "Also write the final summary as JSON.")
+    Path summaryJson;
+
+    @Option(names = "--data-dir", defaultValue = "kindred-data", description = "Broker, registry and state data (default ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--kafka-port", defaultValue = "0", description = "Kafka port on 127.0.0.1 (default: a free port).")
+    int kafkaPort;
+
+    @Option(names = "--registry-port", defaultValue = "0", description = "Schema registry port on 127.0.0.1 (default: a free port).")
+    int registryPort;
+
+    @Option(names = "--k", defaultValue = "10", description = "Similar patients per alert (default ${DEFAULT-VALUE}).")
+    int k;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        if (inputs.isEmpty() && !SyntheaFeed.available()) {
+            err.println("kindred demo: Synthea is not in this build (built with -Dproduction); pass --input PATH");
+            return 2;
+        }
+        for (Path input : inputs) {
+            if (!Files.exists(input)) {
+                err.println("kindred demo: input " + input + " does not exist");
+                return 2;
+            }
+        }
+        Files.createDirectories(dataDir);
+        try (DevStack stack = DevStack.start(dataDir, kafkaPort, registryPort, k)) {
+            out.println("Kafka bootstrap servers: " + stack.broker.bootstrapServers());
+            out.println("Schema registry:         " + stack.registry.url());
+            out.flush();
+
+            List<Path> sources = inputs;
+            if (sources.isEmpty()) {
+                err.printf("generating %d Synthea patients (seed %d)...%n", patients, seed);
+                sources = List.of(SyntheaFeed.generate(patients, seed, dataDir.resolve("synthea")));
+            }
+            KindredConfig config = stack.service.config();
+            Map<TopicPartition, Long> alertsStart;
+            Map<TopicPartition, Long> deadLettersStart;
+            try (TopicCounter counter = new TopicCounter(stack.broker.bootstrapServers(), Map.of())) {
+                alertsStart = counter.endOffsets(config.alertsTopic());
+                deadLettersStart = counter.endOffsets(config.deadLetterTopic());
+            }
+
+            EventTimeReplayer.Summary replay;
+            try (Producer<byte[], byte[]> producer = EventTimeReplayer.newProducer(stack.broker.bootstrapServers(), Map.of())) {
+                ProgressBar bar = new ProgressBar(err, "replaying");
+                replay = new EventTimeReplayer(producer, REPLAYED_TYPES, null)
+                        .replay(sources, bar::update);
+            }
+            err.printf("replayed %,d records of %,d patients%n", replay.sent(), replay.distinctPatients());
+
+            if (exitAfterReplay) {
+                DemoSummary summary = stack.awaitSummary(replay, alertsStart, deadLettersStart);
+                out.println(summary.line());
+                if (summaryJson != null) {
+                    summary.writeJson(summaryJson);
+                }
+                return 0;
+            }
+            return stack.showAlertsUntilStopped(alertsStart, err);
+        }
+    }
+
+    /** The broker, the registry and the streams app, closed in reverse order of start. */
+    static final class DevStack implements AutoCloseable {
+        final InProcessSchemaRegistry registry;
+        final EmbeddedKafkaBroker broker;
+        final KindredService service;
+        /** Counted down once everything is closed, so a Ctrl-C shutdown hook can wait for a clean stop. */
+        private final CountDownLatch closed = new CountDownLatch(1);
+
+        private DevStack(InProcessSchemaRegistry registry, EmbeddedKafkaBroker broker, KindredService service) {
+            this.registry = registry;
+            this.broker = broker;
+            this.service = service;
+        }
+
+        static DevStack start(Path dataDir, int kafkaPort, int registryPort, int k) throws InterruptedException {
+            InProcessSchemaRegistry registry = InProcessSchemaRegistry.start(registryPort, dataDir.resolve("registry"));
+            EmbeddedKafkaBroker broker = null;
+            try {
+                broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), kafkaPort);
+                KindredService service = KindredService.start(settings(dataDir, broker, registry, k), Duration.ofMinutes(2));
+                return new DevStack(registry, broker, service);
+            } catch (RuntimeException | InterruptedException e) {
+                if (broker != null) {
+                    broker.close();
+                }
+                registry.close();
+                throw e;
+            }
+        }
+
+        static Map<String, Object> settings(Path dataDir, EmbeddedKafkaBroker broker, InProcessSchemaRegistry registry, int k) {
+            Map<String, Object> settings = new HashMap<>();
+            settings.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+            settings.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            settings.put(StreamsConfig.STATE_DIR_CONFIG, dataDir.resolve("streams").toAbsolutePath().toString());
+            settings.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+            settings.put(KindredConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
+            settings.put(KindredConfig.ALERT_NEIGHBOURS_CONFIG, k);
+            return settings;
+        }
+
+        DemoSummary awaitSummary(EventTimeReplayer.Summary replay, Map<TopicPartition, Long> alertsStart,
+                Map<TopicPartition, Long> deadLettersStart) throws InterruptedException {
+            KindredConfig config = service.config();
+            try (ProcessingMonitor monitor = new ProcessingMonitor(broker.bootstrapServers(), Map.of(), APPLICATION_ID);
+                    TopicCounter counter = new TopicCounter(broker.bootstrapServers(), Map.of())) {
+                monitor.awaitCaughtUp(config.inputTopics(), Duration.ofMinutes(30));
+                long vectorKeys = counter.count(config.vectorsTopic(), Map.of()).liveKeys();
+                ProcessingMonitor.awaitValue(() -> service.indexSize("clinical"), vectorKeys, Duration.ofMinutes(5),
+                        "the index");
+                long alerts = counter.count(config.alertsTopic(), alertsStart).records();
+                long deadLetters = counter.count(config.deadLetterTopic(), deadLettersStart).records();
+                return new DemoSummary(replay.sent(), replay.distinctPatients(), service.indexSize("clinical"), alerts,
+                        deadLetters);
+            }
+        }
+
+        int showAlertsUntilStopped(Map<TopicPartition, Long> alertsStart, PrintStream err) throws InterruptedException {
+            CountDownLatch interrupted = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                interrupted.countDown();
+                try {
+                    closed.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "kindred-demo-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            err.println("running; alerts so far (Ctrl-C to stop):");
+            KindredConfig config = service.config();
+            try (TopicCounter counter = new TopicCounter(broker.bootstrapServers(), Map.of())) {
+                while (service.isRunning() && interrupted.getCount() > 0) {
+                    long alerts = counter.count(config.alertsTopic(), alertsStart).records();
+                    err.printf("\ralerts: %,d   patients indexed: %,d   ", alerts, service.indexSize("clinical"));
+                    err.flush();
+                    interrupted.await(2, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            }
+            err.println();
+            return service.isRunning() || interrupted.getCount() == 0 ? 0 : 1;
+        }
+
+        @Override
+        public void close() {
+            try {
+                service.close();
+                broker.close();
+                registry.close();
+            } finally {
+                closed.countDown();
+            }
+        }
+    }
+}
