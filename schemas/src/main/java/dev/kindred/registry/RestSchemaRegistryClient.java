@@ -149,8 +149,8 @@ public final class RestSchemaRegistryClient extends CachingSchemaRegistryClient 
             return call("POST", "/compatibility" + subjectPath(subject) + "/versions/latest", schemaBody(schema),
                 "subject " + subject).path("is_compatible").asBoolean();
         } catch (SchemaRegistryException e) {
-            if (e.errorCode() == 40401) {
-                return true;
+            if (e.errorCode() == 40401 || e.errorCode() == 40402) {
+                return true;  // no subject or no version yet (Apicurio answers 40402): nothing to conflict with
             }
             throw e;
         }

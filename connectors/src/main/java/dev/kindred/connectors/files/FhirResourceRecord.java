@@ -12,6 +12,9 @@ import java.util.Objects;
  * JSON, truncated, no {@code resourceType}); {@code json} then holds the raw bytes as found, so a replay
  * still sends it and the stream's dead-letter topic reports it instead of it vanishing here.
  *
+ * <p>As with any record holding an array, {@code equals} compares {@code json} by identity; compare
+ * contents with {@link java.util.Arrays#equals(byte[], byte[])}.
+ *
  * @param resourceType the resource's {@code resourceType}, or null for unreadable input
  * @param id           the resource's logical id, or null
  * @param json         the resource's JSON in UTF-8 (content-equivalent to the input), or the raw bytes

@@ -219,8 +219,7 @@ public final class SyntheaFeed {
      */
     public static void main(String[] args) {
         if (args.length != 3) {
-            System.err.println("Usage: SyntheaFeed <patients> <seed> <workDir>");
-            System.exit(2);
+            throw new IllegalArgumentException("Usage: SyntheaFeed <patients> <seed> <workDir>");
         }
         System.out.println(generate(Integer.parseInt(args[0]), Long.parseLong(args[1]), Path.of(args[2])));
     }
