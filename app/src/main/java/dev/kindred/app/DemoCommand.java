@@ -97,7 +97,7 @@ final class DemoCommand implements Callable<Integer> {
             EventTimeReplayer.Summary replay;
             try (Producer<byte[], byte[]> producer = EventTimeReplayer.newProducer(stack.broker.bootstrapServers(), Map.of())) {
                 ProgressBar bar = new ProgressBar(err, "replaying");
-                replay = new EventTimeReplayer(producer, REPLAYED_TYPES, null)
+                replay = new EventTimeReplayer(producer, REPLAYED_TYPES, "fhir.observation")
                         .replay(sources, bar::update);
             }
             err.printf("replayed %,d records of %,d patients%n", replay.sent(), replay.distinctPatients());

@@ -1,11 +1,15 @@
 package dev.kindred.app;
 
+import dev.kindred.avro.TreatmentOutcome;
+import dev.kindred.index.VectorIndex;
 import dev.kindred.index.VectorIndexStore;
 import dev.kindred.index.VectorIndexStoreType;
 import dev.kindred.topology.KindredConfig;
 import dev.kindred.topology.KindredTopology;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -99,12 +103,17 @@ public final class KindredService implements AutoCloseable {
 
     /** Patients in the index of {@code space} on this instance (a global store: all patients). */
     public int indexSize(String space) {
+        return index(space).map(VectorIndex::size).orElse(0);
+    }
+
+    /** The index of {@code space}, read through an interactive query; empty until it has items. */
+    public Optional<VectorIndex<List<TreatmentOutcome>>> index(String space) {
         try {
-            VectorIndexStore<?> store = streams.store(StoreQueryParameters.fromNameAndType(
-                    KindredTopology.INDEX_STORE, new VectorIndexStoreType<>()));
-            return store.size(space);
+            VectorIndexStore<List<TreatmentOutcome>> store = streams.store(StoreQueryParameters.fromNameAndType(
+                    KindredTopology.INDEX_STORE, new VectorIndexStoreType<List<TreatmentOutcome>>()));
+            return store.index(space);
         } catch (InvalidStateStoreException e) {
-            return 0;
+            return Optional.empty();
         }
     }
 

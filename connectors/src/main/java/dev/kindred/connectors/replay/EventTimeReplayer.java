@@ -36,8 +36,8 @@ import java.util.stream.Stream;
  *
  * <p>Order: a stable sort by {@link FhirResourceRecord#eventTime()}, records without a time first (Patients,
  * unparseable input), ties in reading order. Routing: {@code topicByType} maps {@code resourceType} to a
- * topic; unparseable input and types not in the map go to the default topic, or, when there is none, are
- * skipped and counted. Key: the id part of the patient reference ({@code Patient/123},
+ * topic; types not in the map are skipped and counted; unparseable input goes to its own topic (where the
+ * stream dead-letters it) or, when there is none, is skipped and counted. Key: the id part of the patient reference ({@code Patient/123},
  * {@code https://x/fhir/Patient/123/_history/2}, {@code urn:uuid:123} all give {@code 123}), else null;
  * keys are advisory, consumers must not trust them for identity. Value: the resource JSON. Header
  * {@value #ORIGIN_HEADER}: the file and line or entry it came from. The Kafka timestamp is left to the
@@ -84,8 +84,8 @@ public final class EventTimeReplayer {
      * What a replay did.
      *
      * @param sentPerTopic      records sent (and acknowledged) per topic, sorted by topic
-     * @param skipped           records not sent because their type has no topic and there is no default topic
-     * @param unparseable       unreadable inputs seen (sent to the default topic, or skipped without one)
+     * @param skipped           records not sent because their type has no topic (or unparseable with no topic for it)
+     * @param unparseable       unreadable inputs seen (sent to the unparseable topic, or skipped without one)
      * @param distinctPatients  distinct patient keys among the sent records
      * @param read              what the file reader counted, or null when records were passed in directly
      */
@@ -106,17 +106,18 @@ public final class EventTimeReplayer {
 
     private final Producer<byte[], byte[]> producer;
     private final Map<String, String> topicByType;
-    private final String defaultTopic;
+    private final String unparseableTopic;
 
     /**
-     * @param producer     used as given and not closed here
-     * @param topicByType  resourceType → topic
-     * @param defaultTopic topic for unparseable input and unmapped types, or null to skip those
+     * @param producer         used as given and not closed here
+     * @param topicByType      resourceType → topic; other types are skipped and counted
+     * @param unparseableTopic topic for input that is not readable FHIR, so that the stream reports it on
+     *                         the dead-letter topic; null to skip it (counted, and logged with its origin)
      */
-    public EventTimeReplayer(Producer<byte[], byte[]> producer, Map<String, String> topicByType, String defaultTopic) {
+    public EventTimeReplayer(Producer<byte[], byte[]> producer, Map<String, String> topicByType, String unparseableTopic) {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.topicByType = Map.copyOf(topicByType);
-        this.defaultTopic = defaultTopic;
+        this.unparseableTopic = unparseableTopic;
     }
 
     /**
@@ -190,12 +191,12 @@ public final class EventTimeReplayer {
             if (r.unparseable()) {
                 unparseable++;
             }
-            String topic = r.unparseable() ? defaultTopic : topicByType.getOrDefault(r.resourceType(), defaultTopic);
+            String topic = r.unparseable() ? unparseableTopic : topicByType.get(r.resourceType());
             if (topic == null) {
                 skipped++;
                 skippedTypes.merge(r.unparseable() ? "(unparseable)" : r.resourceType(), 1L, Long::sum);
                 if (r.unparseable()) {
-                    log.warn("Unparseable input at {} not sent: no default topic", r.origin());
+                    log.warn("Unparseable input at {} not sent: no topic for unparseable input", r.origin());
                 }
                 return;
             }

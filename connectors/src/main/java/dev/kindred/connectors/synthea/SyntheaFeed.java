@@ -109,7 +109,16 @@ public final class SyntheaFeed {
             deleteRecursively(tmp);
             Files.createDirectories(tmp);
             long t0 = System.nanoTime();
-            Generator generator = run(patients, seed, referenceTime, tmp);
+            // Synthea prints its run options and progress to stdout; stdout belongs to the caller's output
+            // (summary lines, JSON), so Synthea's chatter goes to stderr while it runs.
+            Generator generator;
+            java.io.PrintStream stdout = System.out;
+            System.setOut(System.err);
+            try {
+                generator = run(patients, seed, referenceTime, tmp);
+            } finally {
+                System.setOut(stdout);
+            }
             double seconds = (System.nanoTime() - t0) / 1e9;
 
             int alive = generator.stats.get("alive").get();

@@ -1,0 +1,79 @@
+package dev.kindred.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the packaged command the way the README does ({@code kindred demo ... --exit-after-replay}) in a
+ * child JVM, and checks the summary it prints and writes.
+ */
+class DemoCommandIT {
+    private static final Pattern SUMMARY = Pattern.compile(
+            "summary: events=(\\d+) patients=(\\d+) vectors=(\\d+) alerts=(\\d+) dead_letters=(\\d+)");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void demoReplaysSyntheaAndPrintsTheSummary() throws Exception {
+        Path jar = Path.of("target", "kindred.jar").toAbsolutePath();
+        assertThat(jar).as("packaged by mvn package before the integration tests").exists();
+        Path summaryJson = tmp.resolve("summary.json");
+        Path stdout = tmp.resolve("stdout.txt");
+        Path stderr = tmp.resolve("stderr.txt");
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g", "-jar", jar.toString(), "demo", "--patients", "10", "--seed", "42", "--exit-after-replay",
+                "--data-dir", tmp.resolve("data").toString(), "--summary-json", summaryJson.toString())
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
+        boolean finished = process.waitFor(15, TimeUnit.MINUTES);
+        if (!finished) {
+            process.destroyForcibly();
+        }
+        String out = Files.readString(stdout, StandardCharsets.UTF_8);
+        String err = Files.readString(stderr, StandardCharsets.UTF_8);
+        assertThat(finished).as("demo finished; stderr:%n%s", tail(err)).isTrue();
+        assertThat(process.exitValue()).as("exit code; stderr:%n%s", tail(err)).isZero();
+
+        assertThat(out).contains("Kafka bootstrap servers: 127.0.0.1:").contains("Schema registry:         http://127.0.0.1:");
+        Matcher m = SUMMARY.matcher(out);
+        assertThat(m.find()).as("summary line in stdout:%n%s", out).isTrue();
+        long events = Long.parseLong(m.group(1));
+        long patients = Long.parseLong(m.group(2));
+        long vectors = Long.parseLong(m.group(3));
+        long alerts = Long.parseLong(m.group(4));
+        long deadLetters = Long.parseLong(m.group(5));
+        assertThat(patients).isGreaterThanOrEqualTo(10);
+        assertThat(events).isGreaterThan(patients);
+        assertThat(vectors).as("every patient with observations has a vector").isEqualTo(patients);
+        assertThat(alerts).isPositive();
+        assertThat(deadLetters).isZero();
+
+        JsonNode json = new ObjectMapper().readTree(summaryJson.toFile());
+        assertThat(json.get("events").asLong()).isEqualTo(events);
+        assertThat(json.get("patients").asLong()).isEqualTo(patients);
+        assertThat(json.get("vectors").asLong()).isEqualTo(vectors);
+        assertThat(json.get("alerts").asLong()).isEqualTo(alerts);
+        assertThat(json.get("dead_letters").asLong()).isEqualTo(deadLetters);
+
+        assertThat(out.lines().toList()).as("stdout holds only the addresses and the summary").hasSize(3);
+    }
+
+    private static String tail(String text) {
+        List<String> lines = text.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+}
