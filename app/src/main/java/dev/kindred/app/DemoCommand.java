@@ -185,8 +185,9 @@ final class DemoCommand implements Callable<Integer> {
             err.println("running; alerts so far (Ctrl-C to stop):");
             KindredConfig config = service.config();
             try (TopicCounter counter = new TopicCounter(broker.bootstrapServers(), Map.of())) {
+                counter.follow(config.alertsTopic(), alertsStart);
                 while (service.isRunning() && interrupted.getCount() > 0) {
-                    long alerts = counter.count(config.alertsTopic(), alertsStart).records();
+                    long alerts = counter.advance();
                     err.printf("\ralerts: %,d   patients indexed: %,d   ", alerts, service.indexSize("clinical"));
                     err.flush();
                     interrupted.await(2, java.util.concurrent.TimeUnit.SECONDS);

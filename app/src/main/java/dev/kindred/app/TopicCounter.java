@@ -76,6 +76,30 @@ final class TopicCounter implements AutoCloseable {
     record Count(long records, long liveKeys) {
     }
 
+    /**
+     * Starts following {@code topic} from {@code start}; each {@link #advance()} then reads only what arrived
+     * since the previous call, so a running count costs nothing per record already counted.
+     */
+    void follow(String topic, Map<TopicPartition, Long> start) {
+        List<TopicPartition> partitions = partitions(topic);
+        consumer.assign(partitions);
+        for (TopicPartition tp : partitions) {
+            consumer.seek(tp, start.getOrDefault(tp, 0L));
+        }
+        followed = 0;
+    }
+
+    /** Records read since {@link #follow} up to the current end of the followed topic. */
+    long advance() {
+        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(30));
+        while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+            followed += consumer.poll(Duration.ofMillis(200)).count();
+        }
+        return followed;
+    }
+
+    private long followed;
+
     @Override
     public void close() {
         consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
