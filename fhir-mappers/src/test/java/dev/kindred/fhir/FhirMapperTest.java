@@ -129,7 +129,9 @@ class FhirMapperTest {
         String patient = "{\"resourceType\":\"Patient\",\"id\":\"" + uuid + "\"}";
         MappingResult inBundle = map(bundle("collection", "urn:uuid:" + uuid, patient, null,
                 observation("y", "urn:uuid:" + uuid, "8867-4", 70, "/min", "2020-01-01")));
-        assertThat(inBundle.facts()).singleElement().satisfies(f -> assertThat(f.getPatientKey()).isEqualTo(uuid));
+        assertThat(inBundle.facts()).extracting(ClinicalFact::getKind, ClinicalFact::getPatientKey).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(dev.kindred.avro.FactKind.DEMOGRAPHICS, uuid),
+                org.assertj.core.groups.Tuple.tuple(dev.kindred.avro.FactKind.MEASUREMENT, uuid));
     }
 
     @Test
