@@ -60,7 +60,8 @@ public final class HttpResourceFetcher implements ResourceFetcher {
     @Override
     public Resource fetch(String reference) {
         IdType id = reference == null ? new IdType() : new IdType(reference);
-        if (!id.hasResourceType() || !id.hasIdPart() || !id.getIdPart().matches("[A-Za-z0-9\\-.]{1,64}")) {
+        if (!id.hasResourceType() || !id.hasIdPart() || !id.getResourceType().matches("[A-Z][A-Za-z]{1,63}")
+                || !id.getIdPart().matches("(?=.*[A-Za-z0-9])[A-Za-z0-9\\-.]{1,64}")) {
             throw new Rejection(RejectionReason.FETCH_FAILED, "cannot fetch " + String.valueOf(reference)
                     + ": not a Type/id reference");
         }
