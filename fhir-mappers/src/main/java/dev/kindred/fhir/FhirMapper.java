@@ -1,28 +1,70 @@
 package dev.kindred.fhir;
 
+import dev.kindred.avro.ClinicalFact;
 import dev.kindred.fhir.catalog.FeatureCatalog;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.ImagingStudy;
+import org.hl7.fhir.r4.model.MedicationAdministration;
+import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Procedure;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 
 /**
  * Entry point of the mapping: one Kafka record value (FHIR JSON, a resource or a Bundle of any type) in,
  * clinical facts and typed rejections out. A bad entry in a Bundle rejects that entry only.
  *
+ * <p>Resource types and their facts: Observation → MEASUREMENT/FINDING ({@link ObservationMapper}), Patient →
+ * DEMOGRAPHICS, Condition → DIAGNOSIS, MedicationRequest, MedicationAdministration and Procedure → TREATMENT,
+ * ImagingStudy → IMAGING. A record whose top-level resource is of another type is rejected
+ * unsupported-resource (it was sent to Kindred on purpose); inside a Bundle, entries of other types
+ * (Encounter, Claim, Medication, Organization …) are context and are counted as ignored.
+ *
+ * <p>Bundles of every type are unwrapped, nested Bundles too; references between entries resolve through
+ * their fullUrls. A subscription notification (a {@code history} Bundle whose first entry is the
+ * subscription status {@code Parameters}) yields the resources it carries; handshakes and heartbeats yield
+ * nothing. An id-only notification (entries with a fullUrl but no resource, or focus references in the
+ * status that the Bundle does not carry) is rejected id-only-notification unless a {@link ResourceFetcher} is
+ * configured, which then fetches the missing resources of the types above (fetch-failed for each one that
+ * cannot be had; those of other types are ignored).
+ *
  * <p>Thread-safe; holds no per-record state.
  */
 public final class FhirMapper {
+    /** The resource types that give facts. */
+    public static final Set<String> MAPPED_TYPES = Set.of("Observation", "Patient", "Condition", "MedicationRequest",
+            "MedicationAdministration", "Procedure", "ImagingStudy");
+
     private final FeatureCatalog catalog;
+    private final ResourceFetcher fetcher;
     private final ObservationMapper observations;
+    private final PatientMapper patients = new PatientMapper();
+    private final ConditionMapper conditions = new ConditionMapper();
+    private final TreatmentMapper treatments;
+    private final ImagingStudyMapper imaging;
 
     public FhirMapper(FeatureCatalog catalog) {
-        this.catalog = catalog;
+        this(catalog, ResourceFetcher.NONE);
+    }
+
+    /** A mapper that fetches what id-only notifications and medication references name from {@code fetcher}. */
+    public FhirMapper(FeatureCatalog catalog, ResourceFetcher fetcher) {
+        this.catalog = Objects.requireNonNull(catalog, "catalog");
+        this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
         this.observations = new ObservationMapper(catalog);
+        this.treatments = new TreatmentMapper(fetcher);
+        this.imaging = new ImagingStudyMapper(catalog.imaging());
     }
 
     public FeatureCatalog catalog() {
@@ -30,8 +72,8 @@ public final class FhirMapper {
     }
 
     /**
-     * Maps one record. Malformed input gives a single malformed-json rejection; it never throws for bad
-     * input.
+     * Maps one record. Malformed input gives a single malformed-json (or unsupported-fhir-version) rejection;
+     * it never throws for bad input.
      *
      * @param arrivalTime when the record arrived, used when a resource carries no time of its own
      */
@@ -47,63 +89,136 @@ public final class FhirMapper {
         if (resource instanceof Bundle) {
             mapBundle((Bundle) resource, arrivalTime, result);
         } else {
-            mapResource(resource, Map.of(), arrivalTime, result);
+            mapResource(resource, null, BundleContext.EMPTY, arrivalTime, result, true);
         }
         return result;
     }
 
     private void mapBundle(Bundle bundle, Instant arrivalTime, MappingResult result) {
-        Map<String, Patient> patients = new HashMap<>();
-        for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
-            if (entry.getResource() instanceof Patient && entry.hasFullUrl()) {
-                patients.put(entry.getFullUrl(), (Patient) entry.getResource());
-                Patient p = (Patient) entry.getResource();
-                if (p.hasIdElement() && p.getIdElement().hasIdPart()) {
-                    patients.put("Patient/" + p.getIdElement().getIdPart(), p);
-                }
-            }
-        }
-        boolean notification = bundle.getType() == Bundle.BundleType.HISTORY && !bundle.getEntry().isEmpty()
-                && bundle.getEntryFirstRep().getResource() instanceof Parameters;
-        int resourcesBefore = result.resources();
+        BundleContext context = BundleContext.of(bundle);
+        SubscriptionStatus status = SubscriptionStatus.of(bundle);
         for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
             Resource r = entry.getResource();
-            if (r == null || (notification && r instanceof Parameters)) {
+            if (r == null || (status != null && r instanceof Parameters && entry == bundle.getEntryFirstRep())) {
                 continue;
             }
             if (r instanceof Bundle) {
                 mapBundle((Bundle) r, arrivalTime, result);
             } else {
-                mapResource(r, patients, arrivalTime, result);
+                mapResource(r, entry.hasFullUrl() ? entry.getFullUrl() : null, context, arrivalTime, result, false);
             }
         }
-        if (notification && result.resources() == resourcesBefore && bundle.getEntry().size() > 1) {
-            result.reject(new Rejection(RejectionReason.ID_ONLY_NOTIFICATION,
-                    "subscription notification carries resource ids only and no FHIR server is configured to fetch them",
-                    "Bundle", bundle.getIdElement().getIdPart()));
+        if (status != null) {
+            fetchMissing(bundle, status, context, arrivalTime, result);
         }
     }
 
-    private void mapResource(Resource resource, Map<String, Patient> bundledPatients, Instant arrivalTime,
+    /** The resources an id-only notification names but does not carry: fetched, or one rejection for all. */
+    private void fetchMissing(Bundle bundle, SubscriptionStatus status, BundleContext context, Instant arrivalTime,
             MappingResult result) {
-        result.countResource();
+        Map<String, String> missing = new LinkedHashMap<>(); // Type/id -> reference as sent
+        for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+            if (entry.getResource() == null && entry.hasFullUrl()) {
+                addMissing(entry.getFullUrl(), context, missing);
+            }
+        }
+        for (Reference focus : status.focus()) {
+            addMissing(focus.getReference(), context, missing);
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        if (!fetcher.enabled()) {
+            // Whatever the types: the notification is id-only and nothing can be made of it here.
+            result.reject(new Rejection(RejectionReason.ID_ONLY_NOTIFICATION, "subscription notification names "
+                    + missing.size() + " resource(s) (" + String.join(", ", missing.keySet()) + ") without carrying"
+                    + " them and no FHIR server is configured to fetch them", "Bundle", MappingSupport.idOf(bundle)));
+            return;
+        }
+        for (Map.Entry<String, String> m : missing.entrySet()) {
+            if (!MAPPED_TYPES.contains(new IdType(m.getKey()).getResourceType())) {
+                result.countContext();
+                continue;
+            }
+            Resource fetched;
+            try {
+                fetched = fetcher.fetch(m.getKey());
+            } catch (Rejection r) {
+                result.countResource();
+                IdType id = new IdType(m.getKey());
+                result.reject(r.about(id.getResourceType(), id.getIdPart()));
+                continue;
+            }
+            context.add(m.getValue(), fetched);
+            mapResource(fetched, m.getValue(), context, arrivalTime, result, false);
+        }
+    }
+
+    /** Adds a reference (Type/id or absolute) to a resource that the Bundle does not hold. */
+    private static void addMissing(String reference, BundleContext context, Map<String, String> missing) {
+        if (reference == null || reference.isBlank() || context.resolve(reference) != null
+                || reference.regionMatches(true, 0, "urn:", 0, 4)) {
+            return;
+        }
+        IdType id = new IdType(reference);
+        if (id.hasResourceType() && id.hasIdPart()) {
+            missing.putIfAbsent(id.getResourceType() + "/" + id.getIdPart(), reference);
+        }
+    }
+
+    private void mapResource(Resource resource, String fullUrl, BundleContext bundle, Instant arrivalTime,
+            MappingResult result, boolean topLevel) {
         String type = resource.fhirType();
-        String id = resource.hasIdElement() ? resource.getIdElement().getIdPart() : null;
+        String id = MappingSupport.idOf(resource);
+        if (!MAPPED_TYPES.contains(type)) {
+            if (topLevel) {
+                result.countResource();
+                result.reject(new Rejection(RejectionReason.UNSUPPORTED_RESOURCE,
+                        "resource type " + type + " is not consumed by Kindred", type, id));
+            } else {
+                result.countContext();
+            }
+            return;
+        }
+        result.countResource();
         try {
+            Map<String, Patient> bundled = bundle.patients();
+            List<ClinicalFact> facts;
             if (resource instanceof Observation) {
                 Observation obs = (Observation) resource;
-                String key = PatientReferences.patientKey(obs.getSubject(), obs, bundledPatients);
-                var facts = observations.map(obs, key, arrivalTime);
-                if (facts.isEmpty()) {
-                    result.countIgnored();
-                }
-                result.addFacts(facts);
+                facts = observations.map(obs, PatientReferences.patientKey(obs.getSubject(), obs, bundled), arrivalTime);
+            } else if (resource instanceof Patient) {
+                facts = List.of(patients.map((Patient) resource, fullUrl, arrivalTime));
+            } else if (resource instanceof Condition) {
+                Condition c = (Condition) resource;
+                facts = List.of(conditions.map(c, PatientReferences.patientKey(c.getSubject(), c, bundled), bundle,
+                        arrivalTime));
+            } else if (resource instanceof MedicationRequest) {
+                MedicationRequest m = (MedicationRequest) resource;
+                facts = List.of(treatments.map(m, PatientReferences.patientKey(m.getSubject(), m, bundled), bundle,
+                        arrivalTime));
+            } else if (resource instanceof MedicationAdministration) {
+                MedicationAdministration m = (MedicationAdministration) resource;
+                facts = List.of(treatments.map(m, PatientReferences.patientKey(m.getSubject(), m, bundled), bundle,
+                        arrivalTime));
+            } else if (resource instanceof Procedure) {
+                Procedure p = (Procedure) resource;
+                facts = List.of(treatments.map(p, PatientReferences.patientKey(p.getSubject(), p, bundled), bundle,
+                        arrivalTime));
             } else {
-                throw new Rejection(RejectionReason.UNSUPPORTED_RESOURCE,
-                        "resource type " + type + " is not consumed by Kindred");
+                ImagingStudy s = (ImagingStudy) resource;
+                facts = List.of(imaging.map(s, PatientReferences.patientKey(s.getSubject(), s, bundled), arrivalTime));
             }
+            if (facts.isEmpty()) {
+                result.countIgnored();
+            }
+            result.addFacts(facts);
         } catch (Rejection r) {
             result.reject(r.about(type, id));
+        } catch (RuntimeException e) {
+            // A bug here must not stop the stream: the record goes to the dead letter with the exception's type.
+            result.reject(new Rejection(RejectionReason.INTERNAL_ERROR, "mapping " + type + " failed with "
+                    + e.getClass().getName(), type, id));
         }
     }
 }

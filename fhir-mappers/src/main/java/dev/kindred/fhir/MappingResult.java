@@ -15,6 +15,7 @@ public final class MappingResult {
     private final List<Rejection> rejections = new ArrayList<>();
     private int resources;
     private int ignored;
+    private int context;
 
     public List<ClinicalFact> facts() {
         return Collections.unmodifiableList(facts);
@@ -34,6 +35,11 @@ public final class MappingResult {
         return ignored;
     }
 
+    /** Bundle entries of types Kindred does not map (Encounter, Claim, Medication …), read as context only. */
+    public int contextResources() {
+        return context;
+    }
+
     void addFacts(List<ClinicalFact> more) {
         facts.addAll(more);
     }
@@ -48,5 +54,9 @@ public final class MappingResult {
 
     void countIgnored() {
         ignored++;
+    }
+
+    void countContext() {
+        context++;
     }
 }

@@ -52,7 +52,7 @@ public final class ObservationMapper {
         }
         boolean retracted = status == ObservationStatus.ENTEREDINERROR || status == ObservationStatus.CANCELLED;
         Timing timing = timing(obs, arrivalTime);
-        String resourceId = obs.hasIdElement() ? obs.getIdElement().getIdPart() : null;
+        String resourceId = MappingSupport.idOf(obs);
 
         List<ClinicalFact> facts = new ArrayList<>();
         addFacts(facts, obs, obs.getCode(), obs.getValue(), obs.getReferenceRange(), obs.hasDataAbsentReason(),

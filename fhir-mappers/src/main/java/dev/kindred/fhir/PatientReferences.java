@@ -16,8 +16,10 @@ import org.hl7.fhir.r4.model.Resource;
  *   <li>{@code urn:uuid:abc} → {@code abc}, or the id of the Patient the enclosing Bundle holds under that
  *       fullUrl</li>
  *   <li>{@code #p1} (a contained Patient) and a logical reference (identifier only) →
- *       {@code identifier:<system>|<value>} of the patient's first identifier</li>
+ *       {@code identifier:<system>|<value>} of the patient's first identifier; a logical reference whose
+ *       identifier belongs to a Patient in the same Bundle → that Patient's key</li>
  * </ul>
+ * A Patient resource gets the same key as references to it ({@link #keyOf(Patient, String)}).
  * The server base of an absolute URL is dropped: Kindred assumes one hospital's patients share one id space.
  */
 public final class PatientReferences {
@@ -29,7 +31,8 @@ public final class PatientReferences {
     /**
      * The patient key for {@code reference}, found on {@code owner}.
      *
-     * @param bundledPatients Patients of the enclosing Bundle by fullUrl (empty outside a Bundle)
+     * @param bundledPatients Patients of the enclosing Bundle by fullUrl, Type/id and identifier key (empty
+     *     outside a Bundle)
      * @throws Rejection missing-subject, unsupported-subject or unresolvable-subject
      */
     public static String patientKey(Reference reference, Resource owner, Map<String, Patient> bundledPatients) {
@@ -45,7 +48,9 @@ public final class PatientReferences {
                 return keyOf((Patient) reference.getResource(), owner);
             }
             if (reference.hasIdentifier()) {
-                return identifierKey(reference.getIdentifier(), owner);
+                Patient known = reference.getIdentifier().hasValue()
+                        ? bundledPatients.get(identifierKey(reference.getIdentifier())) : null;
+                return known != null ? keyOf(known, owner) : identifierKey(reference.getIdentifier(), owner);
             }
             throw new Rejection(RejectionReason.MISSING_SUBJECT, owner.fhirType() + " has an empty patient reference");
         }
@@ -54,7 +59,7 @@ public final class PatientReferences {
         }
         if (ref.regionMatches(true, 0, URN_UUID, 0, URN_UUID.length())) {
             Patient bundled = bundledPatients.get(ref);
-            if (bundled != null && bundled.hasIdElement() && !bundled.getIdElement().getIdPart().startsWith(URN_UUID)) {
+            if (bundled != null && (hasLogicalId(bundled) || bundled.hasIdentifier())) {
                 return keyOf(bundled, owner);
             }
             String uuid = ref.substring(URN_UUID.length()).toLowerCase(Locale.ROOT);
@@ -68,6 +73,12 @@ public final class PatientReferences {
             return keyOf(bundled, owner);
         }
         IdType id = new IdType(ref);
+        if (id.hasIdPart() && id.hasResourceType()) {
+            bundled = bundledPatients.get(id.getResourceType() + "/" + id.getIdPart());
+            if (bundled != null && (hasLogicalId(bundled) || bundled.hasIdentifier())) {
+                return keyOf(bundled, owner);
+            }
+        }
         if (!id.hasIdPart() || !id.hasResourceType()) {
             throw new Rejection(RejectionReason.UNRESOLVABLE_SUBJECT,
                     owner.fhirType() + " patient reference is neither Type/id, an absolute URL nor urn:uuid");
@@ -76,6 +87,24 @@ public final class PatientReferences {
             throw unsupported(owner, id.getResourceType());
         }
         return id.getIdPart();
+    }
+
+    /**
+     * The key of a Patient resource found in a Bundle under {@code fullUrl}: its logical id, else its first
+     * identifier, else the uuid of a {@code urn:uuid:} fullUrl, which is what a reference to it gives too.
+     */
+    public static String keyOf(Patient patient, String fullUrl) {
+        if (hasLogicalId(patient) || patient.hasIdentifier() || fullUrl == null
+                || !fullUrl.regionMatches(true, 0, URN_UUID, 0, URN_UUID.length())
+                || fullUrl.length() == URN_UUID.length()) {
+            return keyOf(patient, patient);
+        }
+        return fullUrl.substring(URN_UUID.length()).toLowerCase(Locale.ROOT);
+    }
+
+    private static boolean hasLogicalId(Patient patient) {
+        return patient.hasIdElement() && patient.getIdElement().hasIdPart()
+                && !patient.getIdElement().getIdPart().startsWith("#");
     }
 
     /** The key of a Patient resource itself: its logical id (with a bundle's urn:uuid: prefix removed). */
@@ -124,6 +153,11 @@ public final class PatientReferences {
             throw new Rejection(RejectionReason.UNRESOLVABLE_SUBJECT,
                     owner.fhirType() + " patient identifier has no value");
         }
+        return identifierKey(identifier);
+    }
+
+    /** {@code identifier:<system>|<value>} of an identifier that has a value. */
+    static String identifierKey(Identifier identifier) {
         return "identifier:" + (identifier.hasSystem() ? identifier.getSystem() : "") + "|" + identifier.getValue();
     }
 

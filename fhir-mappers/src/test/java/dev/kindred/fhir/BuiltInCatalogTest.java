@@ -44,6 +44,13 @@ class BuiltInCatalogTest {
     }
 
     @Test
+    void declaresTheImagingSpaceAndTheEmbeddingDimension() {
+        assertThat(CATALOG.imaging().space()).isEqualTo("imaging");
+        assertThat(CATALOG.imaging().modalities()).contains("CT", "MR", "DX", "US");
+        assertThat(CATALOG.imaging().embeddingDimension()).isEqualTo(2048);
+    }
+
+    @Test
     void mapsTheOfficialExampleObservations() throws Exception {
         Assumptions.assumeTrue(Files.isDirectory(EXAMPLES), "../shared/fhir-examples is not beside the project");
         FhirMapper mapper = new FhirMapper(CATALOG);

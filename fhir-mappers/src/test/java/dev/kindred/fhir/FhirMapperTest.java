@@ -55,6 +55,32 @@ class FhirMapperTest {
     }
 
     @Test
+    void convertsBothWaysBetweenUnitsOfTheSameQuantity() {
+        // The same glucose, weight and temperature sent in either unit give the same canonical value.
+        double fromMmol = single(observation("a", "Patient/p1", "2339-0", 5.5, "mmol/L", "2020-05-01")).getValue();
+        double fromMg = single(observation("b", "Patient/p1", "2339-0", 5.5 * 18.016, "mg/dL", "2020-05-01")).getValue();
+        assertThat(fromMmol).isCloseTo(fromMg, within(1e-9)).isCloseTo(99.088, within(1e-9));
+        double fromKg = single(observation("c", "Patient/p1", "29463-7", 80, "kg", "2020-05-01")).getValue();
+        double fromLb = single(observation("d", "Patient/p1", "29463-7", 80 / 0.45359237, "[lb_av]", "2020-05-01")).getValue();
+        assertThat(fromLb).isCloseTo(fromKg, within(1e-9)).isEqualTo(80.0);
+        double fromCel = single(observation("e", "Patient/p1", "8310-5", 37, "Cel", "2020-05-01")).getValue();
+        double fromF = single(observation("f", "Patient/p1", "8310-5", 98.6, "[degF]", "2020-05-01")).getValue();
+        assertThat(fromF).isCloseTo(fromCel, within(1e-9));
+    }
+
+    @Test
+    void logicalReferenceToABundledPatientUsesThatPatientsKey() {
+        String patient = "{\"resourceType\":\"Patient\",\"id\":\"23\","
+                + "\"identifier\":[{\"system\":\"http://example.org/ids\",\"value\":\"1234567\"}]}";
+        String byIdentifier = observation("l1", "X", "8867-4", 70, "/min", "2020-01-01").replace(
+                "\"subject\":{\"reference\":\"X\"}",
+                "\"subject\":{\"identifier\":{\"system\":\"http://example.org/ids\",\"value\":\"1234567\"}}");
+        assertThat(map(bundle("collection", "http://example.org/fhir/Patient/23", patient, null, byIdentifier)).facts())
+                .extracting(ClinicalFact::getPatientKey).containsExactly("23", "23");
+        assertThat(single(byIdentifier).getPatientKey()).isEqualTo("identifier:http://example.org/ids|1234567");
+    }
+
+    @Test
     void rejectsAUnitThatCannotBeConverted() {
         MappingResult result = map(observation("g3", "Patient/p1", "2339-0", 5, "g/L", "2020-05-01"));
         assertThat(result.facts()).isEmpty();
@@ -129,7 +155,9 @@ class FhirMapperTest {
         String patient = "{\"resourceType\":\"Patient\",\"id\":\"" + uuid + "\"}";
         MappingResult inBundle = map(bundle("collection", "urn:uuid:" + uuid, patient, null,
                 observation("y", "urn:uuid:" + uuid, "8867-4", 70, "/min", "2020-01-01")));
-        assertThat(inBundle.facts()).singleElement().satisfies(f -> assertThat(f.getPatientKey()).isEqualTo(uuid));
+        assertThat(inBundle.facts()).extracting(ClinicalFact::getKind, ClinicalFact::getPatientKey).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(dev.kindred.avro.FactKind.DEMOGRAPHICS, uuid),
+                org.assertj.core.groups.Tuple.tuple(dev.kindred.avro.FactKind.MEASUREMENT, uuid));
     }
 
     @Test

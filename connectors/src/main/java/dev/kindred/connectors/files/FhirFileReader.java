@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +32,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -50,7 +54,9 @@ import java.util.zip.ZipException;
  * type; an {@code .ndjson} file (Bulk Data export) holds one resource per line, any types mixed, blank
  * lines skipped. Gzip is recognised by its magic bytes, whatever the name.
  *
- * <p>Bundles are unwrapped to their {@code entry.resource}s, nested Bundles too. Entries without a resource
+ * <p>Bundles are unwrapped to their {@code entry.resource}s, nested Bundles too, each made to stand alone
+ * ({@link #standAlone}): references to other entries' {@code urn:uuid:} fullUrls become {@code Type/id} and a
+ * bundled Medication is contained in the request that names it. Entries without a resource
  * (e.g. id-only notifications, transaction deletes) are counted and skipped. A {@code history} Bundle whose
  * first entry is a Subscriptions Backport status {@code Parameters} (a notification) yields its resources
  * but not the status. A resource's JSON is re-serialised compactly from the Jackson tree: same content,
@@ -339,17 +345,85 @@ public final class FhirFileReader {
     private void unwrapBundle(JsonNode bundle, String origin, Consumer<FhirResourceRecord> out) {
         JsonNode entries = bundle.path("entry");
         boolean notification = "history".equals(bundle.path("type").asText());
+        Map<String, JsonNode> byUrn = new HashMap<>();
+        for (JsonNode entry : entries) {
+            String fullUrl = text(entry.get("fullUrl"));
+            JsonNode resource = entry.get("resource");
+            if (fullUrl != null && fullUrl.startsWith("urn:") && resource != null && resource.isObject()) {
+                byUrn.put(fullUrl, resource);
+            }
+        }
         for (int i = 0; i < entries.size(); i++) {
             JsonNode resource = entries.get(i).get("resource");
             if (resource == null || resource.isNull()) {
                 entriesWithoutResource++;
                 continue;
             }
+            if (!byUrn.isEmpty() && resource.isObject()) {
+                resource = standAlone((ObjectNode) resource, byUrn);
+            }
             if (i == 0 && notification && isSubscriptionStatus(resource)) {
                 notificationStatuses++;
                 continue;
             }
             emit(resource, null, origin + "#entry[" + i + "]", out);
+        }
+    }
+
+    /**
+     * A copy of a Bundle entry's resource that still means the same once taken out of its Bundle, as a FHIR
+     * server does when it processes a transaction: a reference to another entry's {@code urn:} fullUrl becomes
+     * that entry's {@code Type/id}, and a {@code medicationReference} to a Medication of the Bundle becomes a
+     * contained copy of it ({@code #id}), because a replayed MedicationRequest has no server to look the
+     * Medication up on. References the Bundle cannot resolve are left as they are.
+     */
+    static ObjectNode standAlone(ObjectNode resource, Map<String, JsonNode> byUrn) {
+        ObjectNode copy = resource.deepCopy();
+        Map<String, ObjectNode> toContain = new java.util.LinkedHashMap<>();
+        rewriteReferences(copy, null, copy, byUrn, toContain);
+        if (!toContain.isEmpty()) {
+            ArrayNode contained = copy.withArrayProperty("contained");
+            for (JsonNode c : contained) {
+                toContain.remove(text(c.get("id")));
+            }
+            toContain.values().forEach(contained::add);
+        }
+        return copy;
+    }
+
+    private static void rewriteReferences(JsonNode node, String field, ObjectNode root, Map<String, JsonNode> byUrn,
+            Map<String, ObjectNode> toContain) {
+        if (node.isArray()) {
+            for (JsonNode item : node) {
+                rewriteReferences(item, field, root, byUrn, toContain);
+            }
+            return;
+        }
+        if (!node.isObject()) {
+            return;
+        }
+        ObjectNode object = (ObjectNode) node;
+        JsonNode ref = object.get("reference");
+        JsonNode target = ref != null && ref.isTextual() ? byUrn.get(ref.asText()) : null;
+        if (target != null) {
+            String type = text(target.get("resourceType"));
+            String id = text(target.get("id"));
+            if ("medicationReference".equals(field) && "Medication".equals(type)) {
+                String localId = id != null ? id : "med" + Integer.toHexString(ref.asText().hashCode());
+                ObjectNode medication = target.deepCopy();
+                medication.put("id", localId);
+                toContain.putIfAbsent(localId, medication);
+                object.put("reference", "#" + localId);
+            } else if (type != null && id != null) {
+                object.put("reference", type + "/" + id);
+            }
+        }
+        var fields = object.fields();
+        while (fields.hasNext()) {
+            var e = fields.next();
+            if (!"contained".equals(e.getKey()) || object != root) {
+                rewriteReferences(e.getValue(), e.getKey(), root, byUrn, toContain);
+            }
         }
     }
 

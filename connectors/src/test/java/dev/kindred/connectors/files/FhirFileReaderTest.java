@@ -86,6 +86,34 @@ class FhirFileReaderTest {
     }
 
     @Test
+    void bundleEntriesAreMadeToStandAloneLikeAServerWould() throws IOException {
+        Path file = write("synthea.json", """
+                {"resourceType": "Bundle", "type": "transaction", "entry": [
+                  {"fullUrl": "urn:uuid:p-1", "resource": {"resourceType": "Patient", "id": "p-1"}},
+                  {"fullUrl": "urn:uuid:med-1", "resource": {"resourceType": "Medication", "id": "med-1",
+                     "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1535362"}]}}},
+                  {"fullUrl": "urn:uuid:c-1", "resource": {"resourceType": "Condition", "id": "c-1",
+                     "subject": {"reference": "urn:uuid:p-1"}}},
+                  {"fullUrl": "urn:uuid:mr-1", "resource": {"resourceType": "MedicationRequest", "id": "mr-1",
+                     "medicationReference": {"reference": "urn:uuid:med-1"}, "subject": {"reference": "urn:uuid:p-1"},
+                     "reasonReference": [{"reference": "urn:uuid:c-1"}, {"reference": "urn:uuid:elsewhere"}],
+                     "authoredOn": "2015-09-28T18:13:55+00:00"}}
+                ]}""");
+
+        List<FhirResourceRecord> records = reader.readAll(file);
+
+        JsonNode request = tree(records.get(3).json());
+        assertThat(request.path("subject").path("reference").asText()).isEqualTo("Patient/p-1");
+        assertThat(request.path("medicationReference").path("reference").asText()).isEqualTo("#med-1");
+        assertThat(request.path("contained").get(0).path("code").path("coding").get(0).path("code").asText())
+                .isEqualTo("1535362");
+        assertThat(request.path("reasonReference").get(0).path("reference").asText()).isEqualTo("Condition/c-1");
+        assertThat(request.path("reasonReference").get(1).path("reference").asText()).isEqualTo("urn:uuid:elsewhere");
+        assertThat(records.get(3).patientRef()).isEqualTo("Patient/p-1");
+        assertThat(tree(records.get(2).json()).path("subject").path("reference").asText()).isEqualTo("Patient/p-1");
+    }
+
+    @Test
     void aSubscriptionNotificationYieldsItsResourcesButNotTheStatus() throws IOException {
         Path file = write("notification.json", """
                 {"resourceType": "Bundle", "type": "history", "entry": [

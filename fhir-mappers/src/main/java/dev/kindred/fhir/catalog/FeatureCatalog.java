@@ -31,6 +31,7 @@ public final class FeatureCatalog {
     private final String version;
     private final List<Feature> features;
     private final List<Finding> findings;
+    private final ImagingSpace imaging;
     private final Map<String, Feature> featureByLoinc = new HashMap<>();
     private final Map<String, Finding> findingByLoinc = new HashMap<>();
     private final Map<String, Feature> featureById = new HashMap<>();
@@ -38,11 +39,17 @@ public final class FeatureCatalog {
     private final Map<String, List<String>> dimensionsBySpace = new LinkedHashMap<>();
 
     /** The JSON shape of the file. */
-    private record CatalogFile(String version, String description, List<Feature> features, List<Finding> findings) {
+    private record CatalogFile(String version, String description, List<Feature> features, List<Finding> findings,
+            ImagingSpace imaging) {
     }
 
     public FeatureCatalog(String version, List<Feature> features, List<Finding> findings) {
+        this(version, features, findings, ImagingSpace.NONE);
+    }
+
+    public FeatureCatalog(String version, List<Feature> features, List<Finding> findings, ImagingSpace imaging) {
         this.version = Objects.requireNonNull(version, "catalog version");
+        this.imaging = imaging == null ? ImagingSpace.NONE : imaging;
         this.features = List.copyOf(features);
         this.findings = findings == null ? List.of() : List.copyOf(findings);
         Map<String, List<String>> dims = new LinkedHashMap<>();
@@ -106,7 +113,11 @@ public final class FeatureCatalog {
         if (file.features() == null || file.features().isEmpty()) {
             throw new IOException("feature catalog " + origin + " lists no features");
         }
-        return new FeatureCatalog(file.version(), file.features(), file.findings());
+        try {
+            return new FeatureCatalog(file.version(), file.features(), file.findings(), file.imaging());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new IOException("feature catalog " + origin + " is not valid: " + e.getMessage(), e);
+        }
     }
 
     public String version() {
@@ -119,6 +130,11 @@ public final class FeatureCatalog {
 
     public List<Finding> findings() {
         return findings;
+    }
+
+    /** The imaging feature space: modalities and the image embedding dimension ({@link ImagingSpace#NONE} if absent). */
+    public ImagingSpace imaging() {
+        return imaging;
     }
 
     /** The numeric feature a LOINC code feeds, or null. */
