@@ -36,10 +36,10 @@ import java.util.UUID;
  * neighbours' treatment outcomes into recommendations, and writes the card text (summary under 140
  * characters, markdown detail with the evidence, suggestions for the best-supported treatments).
  *
- * <p>Out-of-range values and new diagnoses search the clinical space; a new imaging study lists the
- * neighbours in the image-embedding space when the patient has an embedding, else in the imaging descriptor
- * space, followed by the clinical neighbours. Recommendations always come from the clinical neighbours:
- * treatment outcomes follow the patient's clinical picture, not the look of one image.
+ * <p>Out-of-range values and new diagnoses search the clinical space; a new imaging study searches the
+ * image-embedding space when the patient has an embedding, else the imaging descriptor space (the clinical
+ * space when neither is indexed yet). The recommendations come from exactly the neighbours the alert lists,
+ * so every count can be checked against them.
  */
 public final class AlertFactory {
     /** CDS Hooks limits a card summary to 140 characters. */
@@ -88,26 +88,23 @@ public final class AlertFactory {
         String patientKey = state.getPatientKey();
         String clinical = vectorizer.clinicalSpace();
 
-        List<Neighbour<List<TreatmentOutcome>>> clinicalNeighbours = search(index, clinical, vectors, patientKey);
-        List<SimilarPatient> similar = new ArrayList<>();
-        String answeredBy = clinical;
+        String space = clinical;
         if (trigger.type() == TriggerType.NEW_IMAGING_STUDY) {
-            String space = vectors.containsKey(vectorizer.embeddingSpace()) && index.size(vectorizer.embeddingSpace()) > 0
+            String imaging = vectors.containsKey(vectorizer.embeddingSpace()) && index.size(vectorizer.embeddingSpace()) > 0
                     ? vectorizer.embeddingSpace() : vectorizer.imagingSpace();
-            for (Neighbour<List<TreatmentOutcome>> n : search(index, space, vectors, patientKey)) {
-                similar.add(similarPatient(n, space, vectors.get(space)));
+            if (vectors.containsKey(imaging) && index.size(imaging) > 0) {
+                space = imaging;
             }
-            answeredBy = space;
         }
-        for (Neighbour<List<TreatmentOutcome>> n : clinicalNeighbours) {
-            similar.add(similarPatient(n, clinical, vectors.get(clinical)));
-        }
-
+        List<Neighbour<List<TreatmentOutcome>>> neighbours = search(index, space, vectors, patientKey);
+        List<SimilarPatient> similar = new ArrayList<>();
         List<Recommender.Evidence> evidence = new ArrayList<>();
-        for (Neighbour<List<TreatmentOutcome>> n : clinicalNeighbours) {
+        for (Neighbour<List<TreatmentOutcome>> n : neighbours) {
+            similar.add(similarPatient(n, space, vectors.get(space)));
             evidence.add(new Recommender.Evidence(n.key(), similarity(n.distance()),
                     n.payload() == null ? List.of() : n.payload()));
         }
+        String answeredBy = space;
         Recommender.Focus focus = switch (trigger.type()) {
             case OUT_OF_RANGE -> new Recommender.Focus(fact.getFeatureId(), null);
             case NEW_DIAGNOSIS -> new Recommender.Focus(null, OutcomeRules.key(fact.getSystem(), fact.getCode()));
@@ -137,8 +134,7 @@ public final class AlertFactory {
         return ClinicalAlert.newBuilder()
                 .setAlertId(alertId)
                 .setPatientKey(patientKey)
-                .setSummary(summary(trigger, alertTrigger, feature, fact,
-                        (int) similar.stream().map(SimilarPatient::getPatientKey).distinct().count(), recommendations))
+                .setSummary(summary(trigger, alertTrigger, feature, fact, similar.size(), recommendations))
                 .setDetail(detail(alertTrigger, abnormal, similar, recommendations))
                 .setIndicator(trigger.severity())
                 .setSource(CardSource.newBuilder().setLabel(SOURCE_LABEL).build())
@@ -170,7 +166,8 @@ public final class AlertFactory {
                 .setSimilarity(similarity(n.distance()))
                 .setFeatureSpace(space)
                 .setSharedFeatures(own == null ? List.of()
-                        : sharedFeatures(vectorizer.dimensions(space), PatientVectorizer.toArray(own), n.item().vector()))
+                        : sharedFeatures(vectorizer.dimensions(space), PatientVectorizer.toArray(own), n.item().vector(),
+                                space.equals(vectorizer.clinicalSpace())))
                 .build();
     }
 
@@ -185,22 +182,22 @@ public final class AlertFactory {
      * The features that brought a neighbour closest, largest first: per dimension, how much nearer the
      * neighbour is than a patient at the population mean (all zeros), {@code a² − (a − b)²}, summed over a
      * feature's dimensions (its value, abnormality, share abnormal, measured, trend); only features that
-     * bring it nearer.
+     * bring it nearer. Outside the clinical space each dimension stands for itself.
      */
-    static List<String> sharedFeatures(List<String> dims, float[] own, float[] other) {
+    static List<String> sharedFeatures(List<String> dims, float[] own, float[] other, boolean byFeature) {
         if (dims.isEmpty()) {
             return List.of();
         }
-        Map<String, Double> byFeature = new LinkedHashMap<>();
+        Map<String, Double> gains = new LinkedHashMap<>();
         for (int i = 0; i < own.length && i < other.length && i < dims.size(); i++) {
             double a = own[i];
             double b = other[i];
             double gain = a * a - (a - b) * (a - b);
             if (gain != 0) {
-                byFeature.merge(PatientVectorizer.featureOf(dims.get(i)), gain, Double::sum);
+                gains.merge(byFeature ? PatientVectorizer.featureOf(dims.get(i)) : dims.get(i), gain, Double::sum);
             }
         }
-        return byFeature.entrySet().stream()
+        return gains.entrySet().stream()
                 .filter(e -> e.getValue() > 1e-6)
                 .sorted(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
                 .limit(SHARED_FEATURES)

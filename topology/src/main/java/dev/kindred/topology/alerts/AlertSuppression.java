@@ -20,6 +20,9 @@ import java.util.Map;
  * suppression off.
  */
 public final class AlertSuppression {
+    /** Marks remembered per patient at most (one per cause: about three per feature and one per code). */
+    static final int MAX_MARKS = 512;
+
     private final Duration window;
 
     public AlertSuppression(Duration window) {
@@ -55,10 +58,14 @@ public final class AlertSuppression {
             marks.put(cause, AlertMark.newBuilder().setEventTime(time).setSeverity(t.severity())
                     .setAlertId(AlertFactory.alertId(state.getPatientKey(), t)).build());
         }
-        Instant latest = state.getLastEventTime();
-        if (latest != null) {
-            Instant horizon = latest.minus(window);
-            marks.values().removeIf(m -> m.getEventTime().isBefore(horizon));
+        // Marks are bounded by number, not by age: a patient's facts come from several topics and are not
+        // processed in strict event-time order, so no "now" is safe to forget marks against.
+        if (marks.size() > MAX_MARKS) {
+            List<Map.Entry<String, AlertMark>> oldest = new ArrayList<>(marks.entrySet());
+            oldest.sort(Map.Entry.comparingByValue(java.util.Comparator.comparing(AlertMark::getEventTime)));
+            for (int i = 0; marks.size() > MAX_MARKS; i++) {
+                marks.remove(oldest.get(i).getKey());
+            }
         }
         if (marks.equals(state.getAlertMarks())) {
             return new Result(state, kept);

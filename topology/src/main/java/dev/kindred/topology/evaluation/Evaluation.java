@@ -223,16 +223,40 @@ public final class Evaluation {
         return out;
     }
 
+    /** A course decided during the replay: the treatment, what it was for, and whether it improved. */
+    record Decided(String treatment, String reason, Instant start, boolean improved, String rule) {
+    }
+
     /** One patient's walk through time. */
     private final class PatientRun {
         final String key;
         final List<ClinicalFact> facts;
         int next;
         PatientState state;
+        /** Courses started after {@link #recordAfter} whose outcome became known, as they were decided. */
+        final Map<String, Decided> decided = new LinkedHashMap<>();
+        Instant recordAfter;
 
         PatientRun(String key, List<ClinicalFact> facts) {
             this.key = key;
             this.facts = ordered(facts);
+        }
+
+        /** Judges at {@code clock} and remembers the decisions (the state keeps only the latest few per treatment). */
+        void judge(Instant clock) {
+            PatientState judged = Evaluation.this.judge.judge(state, clock);
+            if (judged != state && recordAfter != null) {
+                for (Map.Entry<String, TreatmentCourse> course : judged.getTreatments().entrySet()) {
+                    for (TreatmentEpisode e : course.getValue().getEpisodes()) {
+                        if (e.getStatus() != OutcomeStatus.UNKNOWN && e.getStart().isAfter(recordAfter)) {
+                            decided.putIfAbsent(course.getKey() + "@" + e.getStart().toEpochMilli(), new Decided(
+                                    course.getKey(), OutcomeSummary.primaryReason(e, judged.getDiagnoses()),
+                                    e.getStart(), e.getStatus() == OutcomeStatus.IMPROVED, e.getRule()));
+                        }
+                    }
+                }
+            }
+            state = judged;
         }
 
         /** Applies facts up to and including {@code until}; returns the triggers raised. */
@@ -247,7 +271,7 @@ public final class Evaluation {
                 PatientStateUpdater.Update u = updater.apply(state, f);
                 state = u.state();
                 if (f.getKind() != FactKind.DEMOGRAPHICS) {
-                    state = judge.judge(state, f.getEffectiveTime());
+                    judge(f.getEffectiveTime());
                 }
                 triggers.addAll(u.triggers());
             }
@@ -271,7 +295,8 @@ public final class Evaluation {
             if (run.state == null) {
                 continue;
             }
-            run.state = judge.judge(run.state, cutoff);
+            run.judge(cutoff);
+            run.recordAfter = cutoff;
             atCutoff.put(run.key, run.state);
             List<Float> v = vectorizer.vectors(run.state).get(clinical);
             if (v != null && alive(run.state.getDemographics(), cutoff)) {
@@ -395,27 +420,21 @@ public final class Evaluation {
             if (run.state == null || !inPopulation.contains(run.key)) {
                 continue;
             }
-            run.state = judge.judge(run.state, end);
+            run.judge(end);
             List<Recommender.Evidence> neighbourEvidence = evidence(approx.get(run.key));
-            for (Map.Entry<String, TreatmentCourse> course : run.state.getTreatments().entrySet()) {
-                for (TreatmentEpisode e : course.getValue().getEpisodes()) {
-                    if (!e.getStart().isAfter(cutoff) || e.getStatus() == OutcomeStatus.UNKNOWN) {
-                        continue;
-                    }
-                    boolean positive = e.getStatus() == OutcomeStatus.IMPROVED;
-                    improved += positive ? 1 : 0;
-                    casesByRule.merge(String.valueOf(e.getRule()), 1, Integer::sum);
-                    String reason = OutcomeSummary.primaryReason(e, run.state.getDiagnoses());
-                    double prior = populationRates.rate(course.getKey(), null);
-                    // What the treatment was given for is known when it is given: the recommender's focus.
-                    Recommender.Tally t = Recommender.tally(neighbourEvidence, new Recommender.Focus(null, reason))
-                            .get(course.getKey());
-                    double estimate = t == null || t.withOutcome() == 0 ? prior
-                            : (t.withOutcome() * t.weightedRate() + PRIOR_WEIGHT * prior) / (t.withOutcome() + PRIOR_WEIGHT);
-                    byNeighbours.add(new Auroc.Case(estimate, positive));
-                    byPopulation.add(new Auroc.Case(prior, positive));
-                    byPopulationAndReason.add(new Auroc.Case(populationRates.rate(course.getKey(), reason), positive));
-                }
+            for (Decided d : run.decided.values()) {
+                improved += d.improved() ? 1 : 0;
+                casesByRule.merge(String.valueOf(d.rule()), 1, Integer::sum);
+                double prior = populationRates.rate(d.treatment(), null);
+                // What the treatment was given for is known when it is given: the recommender's focus.
+                Recommender.Tally t = Recommender.tally(neighbourEvidence, new Recommender.Focus(null, d.reason()))
+                        .get(d.treatment());
+                double estimate = t == null || t.withOutcome() == 0 ? prior
+                        : (t.withOutcome() * t.weightedRate() + PRIOR_WEIGHT * prior) / (t.withOutcome() + PRIOR_WEIGHT);
+                byNeighbours.add(new Auroc.Case(estimate, d.improved()));
+                byPopulation.add(new Auroc.Case(prior, d.improved()));
+                byPopulationAndReason.add(new Auroc.Case(populationRates.rate(d.treatment(), d.reason()),
+                        d.improved()));
             }
         }
         double liftMean = lifts.stream().mapToDouble(DisorderLift::lift).average().orElse(Double.NaN);

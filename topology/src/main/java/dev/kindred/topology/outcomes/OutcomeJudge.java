@@ -81,7 +81,7 @@ public final class OutcomeJudge {
                 TreatmentEpisode closed;
                 if (deadline == null) {
                     closed = TreatmentEpisode.newBuilder(e).setClosed(true).build();
-                } else if (clock == null || clock.isBefore(deadline)) {
+                } else if (clock == null || clock.isBefore(deadline.plus(rules.grace()))) {
                     continue;
                 } else {
                     Decision d = decide(course, e, state);
@@ -94,6 +94,7 @@ public final class OutcomeJudge {
                 episodes.set(i, closed);
             }
             if (episodes != null) {
+                TreatmentCourses.trimClosed(episodes);
                 if (courses == null) {
                     courses = new HashMap<>(state.getTreatments());
                 }
@@ -108,7 +109,7 @@ public final class OutcomeJudge {
         return judged;
     }
 
-    /** The earliest deadline among the open courses, or null when none is open. */
+    /** When the earliest open course can be judged (its deadline plus the grace), or null when none is open. */
     public Instant nextDeadline(PatientState state) {
         Instant next = null;
         for (Map.Entry<String, TreatmentCourse> entry : state.getTreatments().entrySet()) {
@@ -117,8 +118,8 @@ public final class OutcomeJudge {
                     continue;
                 }
                 Instant d = deadline(entry.getValue(), e);
-                if (d != null && (next == null || d.isBefore(next))) {
-                    next = d;
+                if (d != null && (next == null || d.plus(rules.grace()).isBefore(next))) {
+                    next = d.plus(rules.grace());
                 }
             }
         }
@@ -179,14 +180,15 @@ public final class OutcomeJudge {
 
     /**
      * The diagnosis a course addresses: a reason naming one of the patient's Conditions by id, else a reason
-     * code matching one of the patient's diagnoses that was open when the course started; only diagnoses the
-     * rules let count by being resolved.
+     * code matching one of the patient's diagnoses, in both cases open when the course started; only diagnoses
+     * the rules let count by being resolved.
      */
     DiagnosisRecord addressedDiagnosis(TreatmentEpisode episode, PatientState state) {
         Map<String, DiagnosisRecord> diagnoses = state.getDiagnoses();
         for (String reason : episode.getReasons()) {
             DiagnosisRecord d = byReference(reason, diagnoses);
-            if (d != null && rules.resolutionCounts(OutcomeRules.key(d.getSystem(), d.getCode()))) {
+            if (d != null && rules.resolutionCounts(OutcomeRules.key(d.getSystem(), d.getCode()))
+                    && openAt(d, episode.getStart())) {
                 return d;
             }
         }
@@ -197,8 +199,7 @@ public final class OutcomeJudge {
             DiagnosisRecord best = null;
             for (DiagnosisRecord d : diagnoses.values()) {
                 if (!reason.equals(OutcomeRules.key(d.getSystem(), d.getCode()))
-                        || d.getOnset().isAfter(episode.getStart())
-                        || (d.getAbatement() != null && d.getAbatement().isBefore(episode.getStart()))) {
+                        || d.getOnset().isAfter(episode.getStart()) || !openAt(d, episode.getStart())) {
                     continue;
                 }
                 if (best == null || d.getOnset().isAfter(best.getOnset())) {
@@ -210,6 +211,15 @@ public final class OutcomeJudge {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether a diagnosis was still open when a course started (resolved no earlier than a day before): one
+     * resolved before the treatment began cannot say whether the treatment worked (Synthea, for one, names a
+     * patient's first, long-resolved gingivitis as the reason for every later dental visit).
+     */
+    static boolean openAt(DiagnosisRecord d, Instant start) {
+        return d.getAbatement() == null || !d.getAbatement().isBefore(start.minus(java.time.Duration.ofDays(1)));
     }
 
     /** The diagnosis a reason reference (Condition/id, an absolute URL or urn:uuid:id) names, or null. */

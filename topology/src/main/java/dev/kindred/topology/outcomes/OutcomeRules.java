@@ -40,6 +40,7 @@ public final class OutcomeRules {
     private final Map<String, OutcomeStatus> procedureOutcomes;
     private final Duration defaultCourseGap;
     private final Duration receivingWindow;
+    private final Duration grace;
     private final Duration resolvedWindow;
     private final Duration resolvedCourseGap;
     private final Set<String> resolvedExcludedTreatments;
@@ -48,13 +49,14 @@ public final class OutcomeRules {
     private final Map<String, Duration> retentionByFeature = new HashMap<>();
 
     public OutcomeRules(String version, List<MeasurementRule> rules, Map<String, OutcomeStatus> procedureOutcomes,
-            Duration defaultCourseGap, Duration receivingWindow, Duration resolvedWindow, Duration resolvedCourseGap,
+            Duration defaultCourseGap, Duration receivingWindow, Duration grace, Duration resolvedWindow, Duration resolvedCourseGap,
             Set<String> resolvedExcludedTreatments, Set<String> resolvedExcludedDiagnoses, List<Pattern> notTreatments) {
         this.version = Objects.requireNonNull(version, "rules version");
         this.rules = List.copyOf(rules);
         this.procedureOutcomes = Map.copyOf(procedureOutcomes);
         this.defaultCourseGap = defaultCourseGap;
         this.receivingWindow = receivingWindow;
+        this.grace = grace;
         this.resolvedWindow = resolvedWindow;
         this.resolvedCourseGap = resolvedCourseGap;
         this.resolvedExcludedTreatments = Set.copyOf(resolvedExcludedTreatments);
@@ -124,6 +126,7 @@ public final class OutcomeRules {
         int window = defaults.path("windowDays").asInt(365);
         int gap = defaults.path("courseGapDays").asInt(400);
         boolean atGoal = defaults.path("atGoalImproves").asBoolean(false);
+        int grace = defaults.path("graceDays").asInt(0);
         int receiving = defaults.path("receivingDays").asInt(400);
 
         Map<String, OutcomeStatus> procedureOutcomes = new LinkedHashMap<>();
@@ -168,6 +171,7 @@ public final class OutcomeRules {
         Set<String> excludedDiagnoses = new HashSet<>();
         resolved.path("excludeDiagnoses").forEach(t -> excludedDiagnoses.add(treatmentKey(t.asText())));
         return new OutcomeRules(version, rules, procedureOutcomes, Duration.ofDays(gap), Duration.ofDays(receiving),
+                Duration.ofDays(grace),
                 Duration.ofDays(resolved.path("windowDays").asInt(90)),
                 Duration.ofDays(resolved.path("courseGapDays").asInt(30)), excludedTreatments, excludedDiagnoses,
                 notTreatments);
@@ -258,6 +262,15 @@ public final class OutcomeRules {
      */
     public Duration receivingWindow() {
         return receivingWindow;
+    }
+
+    /**
+     * How long past the end of its window stream time must be before a course is judged: values that arrive
+     * a little late (out of event-time order, from another topic) still count. The decision is dated at the
+     * end of the window all the same.
+     */
+    public Duration grace() {
+        return grace;
     }
 
     /** How much history of a feature the rules need: look-back plus window of the longest rule on it. */

@@ -23,10 +23,15 @@ import java.util.Set;
  * retraction removes the order, and the course when it has no order left.
  */
 public final class TreatmentCourses {
-    /** Courses kept per treatment code, newest last. */
-    static final int MAX_EPISODES = 8;
+    /**
+     * Closed courses kept per treatment code, newest last (open ones are all kept until judged): enough for
+     * the outcome summary, which shows the latest decided course per diagnosis, and for "already receiving".
+     */
+    static final int MAX_CLOSED_EPISODES = 3;
+    /** Courses kept per treatment code at most, open or closed. */
+    static final int MAX_EPISODES = 16;
     /** Orders remembered per course, newest last. */
-    static final int MAX_ORDERS = 24;
+    static final int MAX_ORDERS = 12;
 
     private final OutcomeRules rules;
 
@@ -77,9 +82,7 @@ public final class TreatmentCourses {
             episodes.set(match, updated);
         }
         episodes.sort(Comparator.comparing(TreatmentEpisode::getStart));
-        while (episodes.size() > MAX_EPISODES) {
-            episodes.remove(0);
-        }
+        trimClosed(episodes);
         Map<String, TreatmentCourse> out = new HashMap<>(courses);
         out.put(key, TreatmentCourse.newBuilder()
                 .setSystem(fact.getSystem())
@@ -89,6 +92,26 @@ public final class TreatmentCourses {
                 .setEpisodes(episodes)
                 .build());
         return out;
+    }
+
+    /**
+     * Drops the oldest closed courses beyond {@link #MAX_CLOSED_EPISODES}, and the oldest of all beyond
+     * {@link #MAX_EPISODES} (courses ordered more often than their windows close).
+     */
+    static void trimClosed(List<TreatmentEpisode> episodes) {
+        int closed = 0;
+        for (TreatmentEpisode e : episodes) {
+            closed += e.getClosed() ? 1 : 0;
+        }
+        for (var it = episodes.iterator(); it.hasNext() && closed > MAX_CLOSED_EPISODES;) {
+            if (it.next().getClosed()) {
+                it.remove();
+                closed--;
+            }
+        }
+        while (episodes.size() > MAX_EPISODES) {
+            episodes.remove(0);
+        }
     }
 
     private static TreatmentOrder order(ClinicalFact fact) {

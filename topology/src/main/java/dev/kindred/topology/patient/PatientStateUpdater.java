@@ -38,7 +38,7 @@ import java.util.Set;
  * (OUT_OF_RANGE); a Condition new to the patient, active, of a code the patient had no open diagnosis of
  * (NEW_DIAGNOSIS, except for SNOMED CT semantic tags listed as not alerting, such as findings and
  * situations); an imaging study new to the patient (NEW_IMAGING_STUDY). A diagnosis or study that is
- * more than {@link #LATE_TRIGGER_TOLERANCE} older than the patient's latest event is history, not news,
+ * more than {@link #LATE_TRIGGER_TOLERANCE} older than the patient's latest one is history, not news,
  * and does not alert.
  */
 public final class PatientStateUpdater {
@@ -50,11 +50,13 @@ public final class PatientStateUpdater {
     /** History kept of a feature no outcome rule needs (for trends). */
     static final Duration DEFAULT_RETENTION = Duration.ofDays(730);
     /** Values kept per feature, whatever their age. */
-    static final int MAX_POINTS = 64;
+    static final int MAX_POINTS = 32;
     /** Imaging studies remembered per patient. */
     static final int MAX_STUDIES = 32;
     /** Diagnoses remembered per patient: resolved ones go first when there are more. */
-    static final int MAX_DIAGNOSES = 256;
+    static final int MAX_DIAGNOSES = 128;
+    /** Resolved diagnoses are forgotten this long after their resolution (open ones never). */
+    static final Duration RESOLVED_DIAGNOSIS_RETENTION = Duration.ofDays(730);
     private static final Set<String> OPEN_STATUSES = Set.of("active", "recurrence", "relapse");
 
     private final FeatureCatalog catalog;
@@ -299,10 +301,21 @@ public final class PatientStateUpdater {
             }
         }
         out.put(id, record);
+        Instant latest = fact.getEffectiveTime();
+        for (DiagnosisRecord d : diagnoses.values()) {
+            latest = later(latest, d.getOnset());
+        }
+        Instant horizon = latest.minus(RESOLVED_DIAGNOSIS_RETENTION);
+        out.values().removeIf(d -> d.getAbatement() != null && d != record && d.getAbatement().isBefore(horizon));
         trim(out);
         PatientState updated = withDiagnoses(state, out, fact.getEffectiveTime());
         List<Trigger> triggers = List.of();
-        if (existing == null && !alreadyOpen && open(fact) && alertsFor(fact.getDisplay()) && recent(state, fact)) {
+        Instant latestOnset = null;
+        for (DiagnosisRecord d : diagnoses.values()) {
+            latestOnset = later(latestOnset, d.getOnset());
+        }
+        if (existing == null && !alreadyOpen && open(fact) && alertsFor(fact.getDisplay())
+                && recent(latestOnset, fact)) {
             triggers = List.of(new Trigger(TriggerType.NEW_DIAGNOSIS, fact, null, AlertIndicator.info));
         }
         return new Update(updated, true, triggers);
@@ -355,9 +368,13 @@ public final class PatientStateUpdater {
         return updated;
     }
 
-    private static boolean recent(PatientState state, ClinicalFact fact) {
-        Instant last = state.getLastEventTime();
-        return last == null || !fact.getEffectiveTime().isBefore(last.minus(LATE_TRIGGER_TOLERANCE));
+    /**
+     * Whether a fact is news: not older than the latest fact of its kind (diagnosis, study) by more than the
+     * tolerance. Against its own kind, not the patient's latest event: facts of different kinds come from
+     * different topics and can be processed out of event-time order.
+     */
+    private static boolean recent(Instant latestOfKind, ClinicalFact fact) {
+        return latestOfKind == null || !fact.getEffectiveTime().isBefore(latestOfKind.minus(LATE_TRIGGER_TOLERANCE));
     }
 
     // ------------------------------------------------------------------ imaging
@@ -412,7 +429,11 @@ public final class PatientStateUpdater {
         updated.setImaging(studies);
         updated.setImagingEmbedding(embedding);
         updated.setLastEventTime(later(state.getLastEventTime(), fact.getEffectiveTime()));
-        List<Trigger> triggers = index < 0 && recent(state, fact)
+        Instant latestStudy = null;
+        for (ImagingRecord r : state.getImaging()) {
+            latestStudy = later(latestStudy, r.getTime());
+        }
+        List<Trigger> triggers = index < 0 && recent(latestStudy, fact)
                 ? List.of(new Trigger(TriggerType.NEW_IMAGING_STUDY, fact, null, AlertIndicator.info)) : List.of();
         return new Update(updated, true, triggers);
     }

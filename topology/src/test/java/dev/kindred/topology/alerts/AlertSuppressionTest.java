@@ -81,12 +81,28 @@ class AlertSuppressionTest {
     }
 
     @Test
-    void marksAreKeptInTheStateAndOldOnesForgotten() {
+    void marksAreKeptInTheStateAndBoundedInNumber() {
         PatientState state = PatientStateUpdater.empty("p");
-        state.setLastEventTime(high("2021-01-01", AlertIndicator.warning).fact().getEffectiveTime());
-        PatientState marked = suppression.filter(state, List.of(high("2021-01-01", AlertIndicator.warning))).state();
-        assertThat(marked.getAlertMarks()).hasSize(1);
-        marked.setLastEventTime(high("2021-06-01", AlertIndicator.warning).fact().getEffectiveTime());
-        assertThat(suppression.filter(marked, List.of()).state().getAlertMarks()).isEmpty();
+        state = suppression.filter(state, List.of(high("2021-01-01", AlertIndicator.warning))).state();
+        assertThat(state.getAlertMarks()).hasSize(1);
+        for (int i = 0; i < AlertSuppression.MAX_MARKS + 10; i++) {
+            ClinicalFact f = ClinicalFact.newBuilder(measurement("p", "f" + i, 1, "2022-01-01", "x" + i))
+                    .setEffectiveTime(java.time.Instant.parse("2022-01-01T00:00:00Z").plusSeconds(i)).build();
+            state = suppression.filter(state, List.of(new Trigger(TriggerType.OUT_OF_RANGE, f,
+                    new RangeCheck(true, 1, AlertIndicator.warning, new ValueRange(0.0, 0.5))))).state();
+        }
+        assertThat(state.getAlertMarks()).hasSize(AlertSuppression.MAX_MARKS);
+        assertThat(state.getAlertMarks()).as("the oldest go first").doesNotContainKey(high("2021-01-01",
+                AlertIndicator.warning).cause());
+    }
+
+    @Test
+    void aTriggerArrivingAfterALaterFactOfAnotherKindIsStillSuppressed() {
+        Trigger first = high("2021-01-01", AlertIndicator.warning);
+        PatientState state = PatientStateUpdater.empty("p");
+        state.setLastEventTime(first.fact().getEffectiveTime());
+        state = suppression.filter(state, List.of(first)).state();
+        state.setLastEventTime(high("2021-03-01", AlertIndicator.warning).fact().getEffectiveTime()); // e.g. a Condition
+        assertThat(suppression.filter(state, List.of(high("2021-01-10", AlertIndicator.warning))).kept()).isEmpty();
     }
 }

@@ -90,6 +90,29 @@ class OutcomeJudgeTest {
     }
 
     @Test
+    void withAGraceValuesArrivingLateStillCountAndTheDecisionIsDatedAtTheWindowsEnd() throws Exception {
+        String json;
+        try (var in = getClass().getResourceAsStream("/test-outcome-rules.json")) {
+            json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("\"receivingDays\": 120", "\"receivingDays\": 120, \"graceDays\": 10");
+        }
+        OutcomeRules withGrace = OutcomeRules.read(new java.io.ByteArrayInputStream(
+                json.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "grace");
+        OutcomeJudge graceful = new OutcomeJudge(withGrace);
+        PatientStateUpdater u = new PatientStateUpdater(FhirJson.testCatalog(), withGrace, List.of());
+        PatientState s = u.apply(null, measurement("p", "glucose", 190, "2021-01-01", "g1")).state();
+        s = u.apply(s, medication("p", "860975", "metformin", "2021-01-05", "m1")).state();
+        Instant windowEnd = day("2021-01-05").plus(java.time.Duration.ofDays(60));
+        assertThat(graceful.nextDeadline(s)).isEqualTo(windowEnd.plus(java.time.Duration.ofDays(10)));
+        s = graceful.judge(s, windowEnd.plus(java.time.Duration.ofDays(2)));
+        // a value inside the window, arriving after the window ended but within the grace
+        s = u.apply(s, measurement("p", "glucose", 120, "2021-02-20", "g2")).state();
+        TreatmentEpisode e = episode(graceful.judge(s, windowEnd.plus(java.time.Duration.ofDays(10))), RX + "860975");
+        assertThat(e.getStatus()).isEqualTo(OutcomeStatus.IMPROVED);
+        assertThat(e.getDecidedAt()).isEqualTo(windowEnd);
+    }
+
+    @Test
     void procedureOutcomeDecidesAtOnce() {
         PatientState s = apply(procedure("p", "80146002", "Appendectomy", "2021-03-01", "pr1",
                 "http://snomed.info/sct|385671000"));
@@ -120,6 +143,16 @@ class OutcomeJudgeTest {
                 medication("p", "308192", "Amoxicillin", "2021-03-02", "m1", "http://snomed.info/sct|43878008"));
         assertThat(episode(judge.judge(byCode, day("2021-04-02")), amoxicillin).getStatus())
                 .isEqualTo(OutcomeStatus.NOT_IMPROVED);
+    }
+
+    @Test
+    void aDiagnosisResolvedBeforeTheTreatmentStartedDoesNotJudgeIt() {
+        PatientState s = apply(
+                diagnosis("p", "66383009", "Gingivitis (disorder)", "2016-03-18", "2016-04-01", "c1"),
+                procedure("p", "225362009", "Dental care (regime/therapy)", "2018-05-11", "pr1", null, "Condition/c1"));
+        TreatmentEpisode e = episode(judge.judge(s, day("2019-01-01")), "http://snomed.info/sct|225362009");
+        assertThat(e.getStatus()).isEqualTo(OutcomeStatus.UNKNOWN);
+        assertThat(e.getClosed()).isTrue();
     }
 
     @Test

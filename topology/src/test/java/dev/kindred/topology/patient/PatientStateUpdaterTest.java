@@ -71,8 +71,11 @@ class PatientStateUpdaterTest {
                 "2021-06-10", null, "c2")).triggers()).as("already open").isEmpty();
         assertThat(updater.apply(s, diagnosis("p", "73595000", "Stress (finding)", "2021-06-02", null, "c3")).triggers())
                 .as("a finding").isEmpty();
-        assertThat(updater.apply(s, diagnosis("p", "44054006", "Diabetes mellitus type 2 (disorder)", "2019-01-01",
-                null, "c4")).triggers()).as("years older than the patient's latest event").isEmpty();
+        assertThat(updater.apply(dx.state(), diagnosis("p", "59621000", "Essential hypertension (disorder)", "2019-01-01",
+                null, "c4")).triggers()).as("years older than the patient's latest diagnosis").isEmpty();
+        assertThat(updater.apply(updater.apply(s, measurement("p", "glucose", 90, "2024-01-01", "g9")).state(),
+                diagnosis("p", "59621000", "Essential hypertension (disorder)", "2021-06-03", null, "c6")).triggers())
+                .as("a later fact of another kind, processed first, does not make a diagnosis old news").hasSize(1);
         assertThat(updater.apply(s, diagnosis("p", "10509002", "Acute bronchitis (disorder)", "2021-06-02",
                 "2021-06-20", "c5")).triggers()).as("already resolved when it arrives").isEmpty();
         assertThat(updater.apply(dx.state(), diagnosis("p", "44054006", "Diabetes mellitus type 2 (disorder)",
