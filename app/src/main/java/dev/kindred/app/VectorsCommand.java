@@ -15,7 +15,13 @@ import dev.kindred.fhir.ResourceFetcher;
 import dev.kindred.fhir.catalog.FeatureCatalog;
 import dev.kindred.topology.patient.PatientStateUpdater;
 import dev.kindred.topology.patient.PatientVectorizer;
+import dev.kindred.fhir.RejectionReason;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -97,40 +103,29 @@ final class VectorsCommand implements Callable<Integer> {
         }
         // A resource without a time of its own gets the start of the run as its arrival time.
         Instant arrival = Instant.now();
-        Map<String, PatientState> states = new TreeMap<>();
-        Map<String, Map<String, Long>> kindsByPatient = new TreeMap<>();
-        Map<String, Long> rejections = new TreeMap<>();
-        Map<String, Long> skipped = new TreeMap<>();
-        long recordsRead = 0;
-        long resources = 0;
-        long facts = 0;
-        long ignored = 0;
-        long context = 0;
+        Tally tally = new Tally(updater);
         ProgressBar progress = new ProgressBar(err, "mapping files");
         int done = 0;
         for (Path file : files) {
-            try (Stream<FhirResourceRecord> records = reader.stream(file)) {
-                for (FhirResourceRecord record : (Iterable<FhirResourceRecord>) records::iterator) {
-                    recordsRead++;
-                    if (record.resourceType() != null && !FhirMapper.MAPPED_TYPES.contains(record.resourceType())) {
-                        // Claims, Encounters … of a Synthea or Bulk export: not input Kindred maps, not an error here.
-                        skipped.merge(record.resourceType(), 1L, Long::sum);
-                        continue;
+            try {
+                if (isNdjson(file)) {
+                    // Bulk Data: one resource per line. Types Kindred does not map are counted without parsing them.
+                    try (Stream<FhirResourceRecord> records = reader.stream(file)) {
+                        for (FhirResourceRecord record : (Iterable<FhirResourceRecord>) records::iterator) {
+                            tally.records++;
+                            if (record.resourceType() != null
+                                    && !FhirMapper.MAPPED_TYPES.contains(record.resourceType())) {
+                                tally.skipped.merge(record.resourceType(), 1L, Long::sum);
+                            } else {
+                                tally.add(mapper.map(record.json(), arrival));
+                            }
+                        }
                     }
-                    MappingResult result = mapper.map(record.json(), arrival);
-                    resources += result.resources();
-                    ignored += result.ignored();
-                    context += result.contextResources();
-                    for (Rejection r : result.rejections()) {
-                        rejections.merge(r.reason().code(), 1L, Long::sum);
-                    }
-                    for (ClinicalFact fact : result.facts()) {
-                        facts++;
-                        String key = fact.getPatientKey();
-                        states.put(key, updater.apply(states.get(key), fact).state());
-                        kindsByPatient.computeIfAbsent(key, k -> new TreeMap<>())
-                                .merge(fact.getKind().name(), 1L, Long::sum);
-                    }
+                } else {
+                    // A JSON file is mapped whole, as one Kafka record would be: a Bundle keeps its context (urn:uuid
+                    // references, bundled Medications) and a subscription notification is read as one.
+                    tally.records++;
+                    tally.add(mapper.map(readMaybeGzipped(file), arrival));
                 }
             } catch (UncheckedIOException e) {
                 err.println("kindred vectors: cannot read " + file + ": " + e.getCause().getMessage());
@@ -138,6 +133,15 @@ final class VectorsCommand implements Callable<Integer> {
             }
             progress.update(++done, files.size());
         }
+        Map<String, PatientState> states = tally.states;
+        Map<String, Long> rejections = tally.rejections;
+        Map<String, Long> skipped = tally.skipped;
+        long recordsRead = tally.records;
+        long resources = tally.resources;
+        long facts = tally.facts;
+        long ignored = tally.ignored;
+        long context = tally.context;
+        Map<String, Map<String, Long>> kindsByPatient = tally.kindsByPatient;
 
         ObjectMapper json = new ObjectMapper().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         OutputStream stdout = out;
@@ -150,7 +154,7 @@ final class VectorsCommand implements Callable<Integer> {
         summary = new Summary(files.size(), recordsRead, resources, facts, states.size(), ignored, context, skipped,
                 rejections);
         err.printf(Locale.ROOT, "vectors: %,d files, %,d records, %,d resources mapped into %,d facts for %,d patients;"
-                + " %,d resources gave no fact, %,d context resources in Bundles%n", files.size(), recordsRead, resources,
+                + " %,d resources gave no fact; %,d Bundle entries of types Kindred does not map%n", files.size(), recordsRead, resources,
                 facts, states.size(), ignored, context);
         if (!skipped.isEmpty()) {
             err.printf(Locale.ROOT, "skipped %,d records of types Kindred does not map: %s%n",
@@ -164,6 +168,71 @@ final class VectorsCommand implements Callable<Integer> {
         }
         err.flush();
         return 0;
+    }
+
+    /** Everything a run accumulates: patient states, counts, rejections by reason, skipped types. */
+    private static final class Tally {
+        final PatientStateUpdater updater;
+        final Map<String, PatientState> states = new TreeMap<>();
+        final Map<String, Map<String, Long>> kindsByPatient = new TreeMap<>();
+        final Map<String, Long> rejections = new TreeMap<>();
+        final Map<String, Long> skipped = new TreeMap<>();
+        long records;
+        long resources;
+        long facts;
+        long ignored;
+        long context;
+
+        Tally(PatientStateUpdater updater) {
+            this.updater = updater;
+        }
+
+        void add(MappingResult result) {
+            resources += result.resources();
+            ignored += result.ignored();
+            context += result.contextResources();
+            for (Rejection r : result.rejections()) {
+                if (r.reason() == RejectionReason.UNSUPPORTED_RESOURCE && r.resourceType() != null) {
+                    // Offline, a resource of a type Kindred does not map is reported as skipped, not as an error.
+                    resources--;
+                    skipped.merge(r.resourceType(), 1L, Long::sum);
+                } else {
+                    rejections.merge(r.reason().code(), 1L, Long::sum);
+                }
+            }
+            for (ClinicalFact fact : result.facts()) {
+                facts++;
+                String key = fact.getPatientKey();
+                states.put(key, updater.apply(states.get(key), fact).state());
+                kindsByPatient.computeIfAbsent(key, k -> new TreeMap<>()).merge(fact.getKind().name(), 1L, Long::sum);
+            }
+        }
+    }
+
+    private static boolean isNdjson(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return name.endsWith(".ndjson") || name.endsWith(".ndjson.gz");
+    }
+
+    /** The bytes of a file, decompressed when it starts with the gzip magic bytes, as FhirFileReader reads it. */
+    private static byte[] readMaybeGzipped(Path file) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            in.mark(2);
+            int b1 = in.read();
+            int b2 = in.read();
+            in.reset();
+            if (b1 == 0x1f && b2 == 0x8b) {
+                try (InputStream gz = new GZIPInputStream(in)) {
+                    return gz.readAllBytes();
+                } catch (EOFException | ZipException e) {
+                    // Truncated or corrupt: the mapper rejects what it is given as malformed-json.
+                    return new byte[0];
+                }
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static Map<String, Object> patientJson(PatientState state, Map<String, Long> kinds, FeatureCatalog catalog,
