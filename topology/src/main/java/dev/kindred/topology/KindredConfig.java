@@ -1,5 +1,8 @@
 package dev.kindred.topology;
 
+import dev.kindred.fhir.HttpResourceFetcher;
+import dev.kindred.fhir.ResourceFetcher;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -55,6 +58,17 @@ public final class KindredConfig extends AbstractConfig {
     private static final String CATALOG_PATH_DOC = "Feature catalog JSON file; empty uses the catalog shipped"
             + " with Kindred.";
 
+    public static final String FHIR_SERVER_BASE_URL_CONFIG = "kindred.fhir.server.base-url";
+    private static final String FHIR_SERVER_BASE_URL_DOC = "Base URL of the FHIR R4 server that sends subscription"
+            + " notifications (e.g. https://ehr.example.org/fhir). When set, the resources an id-only notification"
+            + " names (and Medications a request refers to but does not carry) are fetched from it with GET"
+            + " [base]/[type]/[id]; when empty, id-only notifications go to the dead-letter topic as"
+            + " id-only-notification. Only the type and id of a reference are used: the base is always this one.";
+
+    public static final String FHIR_SERVER_TIMEOUT_CONFIG = "kindred.fhir.server.timeout.ms";
+    private static final String FHIR_SERVER_TIMEOUT_DOC = "Connect and request timeout of each fetch from the FHIR"
+            + " server, in milliseconds; a fetch that takes longer is dead-lettered as fetch-failed.";
+
     public static final String TOPICS_CREATE_CONFIG = "kindred.topics.create";
     private static final String TOPICS_CREATE_DOC = "Create missing input and output topics at start (the"
             + " patient-vectors topic compacted). Turn off where topics are managed elsewhere.";
@@ -84,6 +98,9 @@ public final class KindredConfig extends AbstractConfig {
                     INDEX_EF_CONSTRUCTION_DOC)
             .define(INDEX_EF_CONFIG, Type.INT, 64, Range.atLeast(1), Importance.LOW, INDEX_EF_DOC)
             .define(CATALOG_PATH_CONFIG, Type.STRING, "", Importance.LOW, CATALOG_PATH_DOC)
+            .define(FHIR_SERVER_BASE_URL_CONFIG, Type.STRING, "", Importance.MEDIUM, FHIR_SERVER_BASE_URL_DOC)
+            .define(FHIR_SERVER_TIMEOUT_CONFIG, Type.INT, 10_000, Range.between(1, 600_000), Importance.LOW,
+                    FHIR_SERVER_TIMEOUT_DOC)
             .define(TOPICS_CREATE_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, TOPICS_CREATE_DOC)
             .define(TOPICS_PARTITIONS_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, TOPICS_PARTITIONS_DOC)
             .define(TOPICS_REPLICATION_CONFIG, Type.SHORT, (short) -1, Importance.MEDIUM, TOPICS_REPLICATION_DOC)
@@ -116,5 +133,14 @@ public final class KindredConfig extends AbstractConfig {
 
     public int alertNeighbours() {
         return getInt(ALERT_NEIGHBOURS_CONFIG);
+    }
+
+    /** The fetcher for id-only notifications: over HTTP from kindred.fhir.server.base-url, or none when it is empty. */
+    public ResourceFetcher resourceFetcher() {
+        String base = getString(FHIR_SERVER_BASE_URL_CONFIG);
+        if (base == null || base.isBlank()) {
+            return ResourceFetcher.NONE;
+        }
+        return new HttpResourceFetcher(base, Duration.ofMillis(getInt(FHIR_SERVER_TIMEOUT_CONFIG)));
     }
 }

@@ -70,7 +70,7 @@ public final class KindredTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PATIENT_STATE_STORE),
                 Serdes.String(), serdes.state()));
 
-        FhirMapper mapper = new FhirMapper(catalog);
+        FhirMapper mapper = new FhirMapper(catalog, config.resourceFetcher());
         KStream<String, Mapped> mapped = builder
                 .stream(config.inputTopics(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("fhir-input"))
                 .process(() -> new FhirMappingProcessor(mapper), Named.as("map-fhir"));
