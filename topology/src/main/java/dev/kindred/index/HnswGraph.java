@@ -203,7 +203,7 @@ final class HnswGraph {
             ep = NodeQueue.node(best);
             epDistance = NodeQueue.distance(best);
         }
-        searchLayer(query, ep, epDistance, 0, Math.max(ef, k), accept, -1, s);
+        searchLayer(query, ep, epDistance, 0, Math.max(ef, k), accept, -1, true, s);
         NodeQueue results = s.results;
         while (results.size() > k) {
             results.pop();
@@ -239,11 +239,12 @@ final class HnswGraph {
     }
 
     /**
-     * Beam search of one level from one entry node. Leaves up to {@code ef} accepted live nodes (never
-     * {@code exclude}) in {@code s.results}. Tombstoned and rejected nodes still route the search.
+     * Beam search of one level from one entry node. Leaves up to {@code ef} accepted nodes (never
+     * {@code exclude}; only live ones when {@code liveOnly}) in {@code s.results}. Tombstoned and rejected nodes
+     * still route the search.
      */
     private void searchLayer(float[] query, int ep, float epDistance, int level, int ef, IntPredicate accept,
-            int exclude, Scratch s) {
+            int exclude, boolean liveOnly, Scratch s) {
         NodeQueue candidates = s.candidates;
         NodeQueue results = s.results;
         candidates.clear();
@@ -252,7 +253,7 @@ final class HnswGraph {
         int[] visited = s.visited;
         visited[ep] = epoch;
         candidates.push(ep, epDistance);
-        if (!deleted[ep] && ep != exclude && (accept == null || accept.test(ep))) {
+        if ((!liveOnly || !deleted[ep]) && ep != exclude && (accept == null || accept.test(ep))) {
             results.push(ep, epDistance);
         }
         float worst = results.size() >= ef ? results.topDistance() : Float.POSITIVE_INFINITY;
@@ -294,7 +295,7 @@ final class HnswGraph {
                 float d = batchDistances[i];
                 if (d < worst) {
                     candidates.push(n, d);
-                    if (!deleted[n] && n != exclude && (accept == null || accept.test(n))) {
+                    if ((!liveOnly || !deleted[n]) && n != exclude && (accept == null || accept.test(n))) {
                         results.push(n, d);
                         if (results.size() > ef) {
                             results.pop();
@@ -463,10 +464,21 @@ final class HnswGraph {
             }
             long[] sorted = new long[efConstruction];
             for (int l = Math.min(level, maxLevel); l >= 0; l--) {
-                searchLayer(query, ep, epDistance, l, efConstruction, null, slot, s);
-                int n = s.results.size();
-                for (int i = n - 1; i >= 0; i--) {
+                // Tombstoned nodes are found too, so that a node whose surroundings are all deleted still gets
+                // linked (they route searches); they are only linked to when nothing live was found.
+                searchLayer(query, ep, epDistance, l, efConstruction, null, slot, false, s);
+                int found = s.results.size();
+                for (int i = found - 1; i >= 0; i--) {
                     sorted[i] = s.results.pop();
+                }
+                int n = 0;
+                for (int i = 0; i < found; i++) {
+                    if (!deleted[NodeQueue.node(sorted[i])]) {
+                        sorted[n++] = sorted[i];
+                    }
+                }
+                if (n == 0) {
+                    n = found; // nothing live: the array is untouched, link to the tombstones
                 }
                 int maxConnections = l == 0 ? m0 : m;
                 int[] own = new int[maxConnections + 1];

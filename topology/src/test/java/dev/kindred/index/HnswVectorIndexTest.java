@@ -119,6 +119,27 @@ class HnswVectorIndexTest {
     }
 
     @Test
+    void itemsInsertedAmongTombstonesAreStillFound() {
+        TestVectors data = new TestVectors(5, 8, 0.5, 23);
+        HnswVectorIndex<String> index = index(DistanceMetric.EUCLIDEAN, 8);
+        for (int i = 0; i < 300; i++) {
+            index.upsert("old" + i, 1, data.next(), null);
+        }
+        for (int i = 0; i < 300; i++) {
+            index.delete("old" + i, 1);
+        }
+        assertThat(index.size()).isZero();
+        assertThat(index.search(data.next(), 5, null)).isEmpty();
+        for (int i = 0; i < 400; i++) { // the first 300 reuse the tombstoned slots, the rest are new slots
+            index.upsert("new" + i, 1, data.next(), null);
+        }
+        for (int i = 0; i < 400; i++) {
+            float[] v = index.get("new" + i).orElseThrow().vector();
+            assertThat(index.search(v, 1, null)).extracting(Neighbour::key).containsExactly("new" + i);
+        }
+    }
+
+    @Test
     void rangeSearchReturnsExactlyTheItemsWithinTheRadius() {
         TestVectors data = new TestVectors(10, 16, 0.8, 11);
         HnswVectorIndex<String> index = index(DistanceMetric.EUCLIDEAN, 16);
