@@ -20,13 +20,14 @@ import java.util.function.IntPredicate;
  *   <li>vectors are {@code float[]} per slot and distances are {@link VectorMath} kernels (Vector API when
  *       enabled); Euclidean is compared squared, cosine uses a cached inverse norm per slot;</li>
  *   <li>level-0 links are one flat {@code int[]} (count, then ids), upper levels an {@code int[]} per node;</li>
- *   <li>candidate and result queues are heaps of {@code long}s (distance bits and node in one value), and the
- *       visited set is an epoch-stamped {@code int[]} per thread that is never cleared;</li>
+ *   <li>candidate and result queues are heaps of {@code long}s (distance bits and node in one value), the
+ *       visited set is an epoch-stamped {@code int[]} per thread that is never cleared, and a node's unvisited
+ *       neighbours have their distances computed in one tight loop, so that their cache misses overlap;</li>
  *   <li>a changed vector is updated in place: its slot is re-linked from a fresh search, and each former
  *       neighbour that pointed to it gets the best of the old neighbourhood instead ("neighbour repair");</li>
- *   <li>a delete only sets a tombstone: the node still routes searches but is never returned or linked to;
- *       its slot is reused by the next insert (as an in-place update), and the index compacts when
- *       tombstones pile up.</li>
+ *   <li>a delete only sets a tombstone: the node still routes searches but is never returned, and new links
+ *       go to it only when nothing live is near; its slot is reused by the next insert (as an in-place
+ *       update), and the index compacts when tombstones pile up.</li>
  * </ul>
  *
  * <p>Concurrency: one writer, many readers. Readers hold the read lock for a whole search. The writer does

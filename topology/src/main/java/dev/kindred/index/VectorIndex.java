@@ -56,8 +56,8 @@ public interface VectorIndex<P> {
      *
      * @param ef candidate list size for this query (recall against speed); values below {@code k} act as {@code k}
      * @param filter keeps only the items it accepts (may be null); it is applied during the graph search, so a
-     *     selective filter makes the search visit more of the graph, never return fewer than {@code k} hits while
-     *     {@code k} accepted items exist nearby
+     *     selective filter makes the search visit more of the graph rather than return fewer hits. It runs inside
+     *     the search and must not search this index itself.
      */
     List<Neighbour<P>> search(float[] query, int k, int ef, Predicate<IndexedVector<P>> filter);
 
