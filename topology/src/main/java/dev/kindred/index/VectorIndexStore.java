@@ -3,6 +3,7 @@ package dev.kindred.index;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,10 @@ import org.slf4j.LoggerFactory;
  *       Streams hands it the source-topic offsets the store's contents reflect, and the store writes all its
  *       indexes and those offsets to {@code <state dir>/<store>.kindred-index} in one atomic file
  *       ({@link VectorIndexSnapshot}). The global thread commits after start-up, every ~10,000 records (once
- *       the commit interval has passed) and on close.</li>
+ *       the commit interval has passed) and on close; the store writes at most one snapshot per snapshot
+ *       interval (default one minute, {@link VectorIndexStoreBuilder#withSnapshotInterval}), always the first
+ *       after start-up, and on close the one a skipped commit left. Between snapshots the file on disk and its
+ *       offsets stay consistent with each other; a crash only means a longer replay.</li>
  *   <li>On {@link #init} the store loads that file and reports its offsets through {@link #committedOffset};
  *       Kafka Streams then replays only the records after them through the update processor. Replays are
  *       idempotent because writes are versioned.</li>
@@ -69,14 +73,22 @@ public final class VectorIndexStore<P> implements StateStore {
     private volatile boolean open;
     /** Count of applied writes since the store opened: identifies the index state an answer came from. */
     private volatile long updates;
-    private long updatesAtSnapshot;
+    private final long snapshotIntervalNanos;
+    /** Offsets the snapshot on disk reflects, and the write count it was taken at. */
     private Map<TopicPartition, Long> committed = Map.of();
+    private long updatesAtSnapshot;
+    /** Offsets of the latest commit (a throttled one may not have been written yet), and the write count then. */
+    private Map<TopicPartition, Long> latest;
+    private long updatesAtLatest;
+    private long lastWriteNanos;
+    private boolean written;
     private Path snapshotFile;
     private volatile SnapshotStatus snapshotStatus = SnapshotStatus.none("not opened");
     private IndexMetrics metrics;
 
     VectorIndexStore(String name, IndexSpec defaultSpec, Map<String, IndexSpec> spaceSpecs, IndexTuning tuning,
-            PayloadCodec<P> codec, String sourceTopic, boolean snapshots) {
+            PayloadCodec<P> codec, String sourceTopic, boolean snapshots, Duration snapshotInterval) {
+        this.snapshotIntervalNanos = snapshotInterval.toNanos();
         this.name = name;
         this.defaultSpec = defaultSpec;
         this.spaceSpecs = Map.copyOf(spaceSpecs);
@@ -169,8 +181,10 @@ public final class VectorIndexStore<P> implements StateStore {
     }
 
     /**
-     * Writes a snapshot reflecting {@code changelogOffsets} when anything changed since the last one. An empty
-     * map clears the committed offsets and deletes the snapshot; a null offset forgets that partition.
+     * Writes a snapshot reflecting {@code changelogOffsets} when anything changed since the last one, at most
+     * once per snapshot interval (the first commit after start-up always writes; a commit skipped by the interval
+     * is written on close). An empty map clears the committed offsets and deletes the snapshot; a null offset
+     * forgets that partition.
      */
     @Override
     public void commit(Map<TopicPartition, Long> changelogOffsets) {
@@ -179,6 +193,7 @@ public final class VectorIndexStore<P> implements StateStore {
         }
         if (changelogOffsets.isEmpty()) {
             committed = Map.of();
+            latest = null;
             try {
                 Files.deleteIfExists(snapshotFile);
             } catch (IOException e) {
@@ -186,7 +201,7 @@ public final class VectorIndexStore<P> implements StateStore {
             }
             return;
         }
-        Map<TopicPartition, Long> next = new HashMap<>(committed);
+        Map<TopicPartition, Long> next = new HashMap<>(latest != null ? latest : committed);
         changelogOffsets.forEach((tp, offset) -> {
             if (offset == null) {
                 next.remove(tp);
@@ -194,20 +209,31 @@ public final class VectorIndexStore<P> implements StateStore {
                 next.put(tp, offset);
             }
         });
-        long applied = updates;
-        if (next.equals(committed) && applied == updatesAtSnapshot && Files.exists(snapshotFile)) {
+        latest = next;
+        updatesAtLatest = updates;
+        if (!written || System.nanoTime() - lastWriteNanos >= snapshotIntervalNanos) {
+            writeSnapshotIfChanged();
+        }
+    }
+
+    /** Writes the latest committed state unless the snapshot on disk already holds it. */
+    private void writeSnapshotIfChanged() {
+        long applied = updatesAtLatest;
+        if (latest.equals(committed) && applied == updatesAtSnapshot && Files.exists(snapshotFile)) {
             return;
         }
         long start = System.nanoTime();
         try {
-            long bytes = VectorIndexSnapshot.write(snapshotFile, identity(), codec, next, indexes);
-            committed = Map.copyOf(next);
+            long bytes = VectorIndexSnapshot.write(snapshotFile, identity(), codec, latest, indexes);
+            committed = Map.copyOf(latest);
             updatesAtSnapshot = applied;
             LOG.debug("index store {}: wrote a {} byte snapshot in {} ms", name, bytes,
                     (System.nanoTime() - start) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             LOG.warn("index store {}: could not write a snapshot; keeping the previous one", name, e);
         }
+        written = true;
+        lastWriteNanos = System.nanoTime();
     }
 
     @Override
@@ -221,8 +247,15 @@ public final class VectorIndexStore<P> implements StateStore {
         return snapshots;
     }
 
+    /**
+     * Writes the snapshot a throttled commit left for later, if nothing was applied since that commit (Kafka
+     * Streams commits right before closing the store), then releases the indexes.
+     */
     @Override
     public void close() {
+        if (snapshots && open && latest != null && updates == updatesAtLatest) {
+            writeSnapshotIfChanged();
+        }
         open = false;
         if (metrics != null) {
             metrics.close();

@@ -1,5 +1,6 @@
 package dev.kindred.index;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -19,6 +20,7 @@ public final class VectorIndexStoreBuilder<P> implements StoreBuilder<VectorInde
     private PayloadCodec<P> codec = PayloadCodec.none();
     private String sourceTopic;
     private boolean snapshots = true;
+    private Duration snapshotInterval = Duration.ofMinutes(1);
 
     /** A store whose spaces all use {@code metric} and {@code parameters} unless {@link #withSpace} says otherwise. */
     public VectorIndexStoreBuilder(String name, DistanceMetric metric, HnswParameters parameters) {
@@ -50,6 +52,15 @@ public final class VectorIndexStoreBuilder<P> implements StoreBuilder<VectorInde
         return this;
     }
 
+    /**
+     * The least time between two snapshots (default one minute): a snapshot rewrites every index, so on a busy
+     * topic the store takes one per interval rather than one per Kafka Streams commit.
+     */
+    public VectorIndexStoreBuilder<P> withSnapshotInterval(Duration interval) {
+        this.snapshotInterval = interval;
+        return this;
+    }
+
     public VectorIndexStoreBuilder<P> withTuning(IndexTuning indexTuning) {
         this.tuning = indexTuning;
         return this;
@@ -78,7 +89,8 @@ public final class VectorIndexStoreBuilder<P> implements StoreBuilder<VectorInde
 
     @Override
     public VectorIndexStore<P> build() {
-        return new VectorIndexStore<>(name, defaultSpec, spaceSpecs, tuning, codec, sourceTopic, snapshots);
+        return new VectorIndexStore<>(name, defaultSpec, spaceSpecs, tuning, codec, sourceTopic, snapshots,
+                snapshotInterval);
     }
 
     @Override

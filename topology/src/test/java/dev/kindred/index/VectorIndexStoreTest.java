@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -95,7 +96,7 @@ class VectorIndexStoreTest {
 
     @Test
     void commitWritesOnlyWhenSomethingChangedAndAnEmptyCommitForgetsTheOffsets() throws IOException {
-        VectorIndexStore<String> store = open(builder());
+        VectorIndexStore<String> store = open(builder().withSnapshotInterval(Duration.ZERO));
         fill(store, 0, 10, 1);
         store.commit(Map.of(P0, 10L));
         long modified = Files.getLastModifiedTime(snapshot()).toMillis();
@@ -110,6 +111,40 @@ class VectorIndexStoreTest {
         assertThat(snapshot()).doesNotExist();
         assertThat(store.committedOffset(P0)).isNull();
         store.close();
+    }
+
+    @Test
+    void commitsWithinTheSnapshotIntervalAreWrittenOnClose() {
+        VectorIndexStore<String> store = open(builder().withSnapshotInterval(Duration.ofHours(1)));
+        fill(store, 0, 10, 1);
+        store.commit(Map.of(P0, 10L));
+        assertThat(store.committedOffset(P0)).as("the first commit writes").isEqualTo(10L);
+        fill(store, 10, 20, 1);
+        store.commit(Map.of(P0, 20L));
+        assertThat(store.committedOffset(P0)).as("throttled: the snapshot on disk is still the first")
+                .isEqualTo(10L);
+        store.close();
+
+        VectorIndexStore<String> restarted = open(builder());
+        assertThat(restarted.committedOffset(P0)).as("written on close").isEqualTo(20L);
+        assertThat(restarted.size("clinical")).isEqualTo(20);
+        restarted.close();
+    }
+
+    @Test
+    void aCloseAfterUncommittedWritesKeepsTheLastConsistentSnapshot() {
+        VectorIndexStore<String> store = open(builder().withSnapshotInterval(Duration.ofHours(1)));
+        fill(store, 0, 10, 1);
+        store.commit(Map.of(P0, 10L));
+        fill(store, 10, 20, 1);
+        store.commit(Map.of(P0, 20L));
+        fill(store, 20, 30, 1); // applied after the last commit: its offsets would not match these contents
+        store.close();
+
+        VectorIndexStore<String> restarted = open(builder());
+        assertThat(restarted.committedOffset(P0)).isEqualTo(10L);
+        assertThat(restarted.size("clinical")).isEqualTo(10);
+        restarted.close();
     }
 
     @Test
