@@ -54,6 +54,19 @@ public final class KindredConfig extends AbstractConfig {
     public static final String INDEX_EF_CONFIG = "kindred.index.ef";
     private static final String INDEX_EF_DOC = "HNSW candidate list size while searching (recall against speed).";
 
+    public static final String INDEX_SNAPSHOTS_CONFIG = "kindred.index.snapshots";
+    private static final String INDEX_SNAPSHOTS_DOC = "Snapshot the index graphs into the state directory, so a"
+            + " restart loads them and replays only the newer part of the patient-vectors topic. Off: every start"
+            + " replays the whole topic.";
+
+    public static final String INDEX_COMPACTION_THRESHOLD_CONFIG = "kindred.index.compaction.threshold";
+    private static final String INDEX_COMPACTION_THRESHOLD_DOC = "Fraction of deleted (tombstoned) graph slots at"
+            + " which an index is rebuilt without them, in the background.";
+
+    public static final String INDEX_RECALL_SAMPLE_EVERY_CONFIG = "kindred.index.recall.sample-every";
+    private static final String INDEX_RECALL_SAMPLE_EVERY_DOC = "Repeat one search in this many as an exact"
+            + " search to measure recall (the recall-sampled metric); 0 turns sampling off.";
+
     public static final String CATALOG_PATH_CONFIG = "kindred.catalog.path";
     private static final String CATALOG_PATH_DOC = "Feature catalog JSON file; empty uses the catalog shipped"
             + " with Kindred.";
@@ -97,6 +110,11 @@ public final class KindredConfig extends AbstractConfig {
             .define(INDEX_EF_CONSTRUCTION_CONFIG, Type.INT, 200, Range.atLeast(1), Importance.LOW,
                     INDEX_EF_CONSTRUCTION_DOC)
             .define(INDEX_EF_CONFIG, Type.INT, 64, Range.atLeast(1), Importance.LOW, INDEX_EF_DOC)
+            .define(INDEX_SNAPSHOTS_CONFIG, Type.BOOLEAN, true, Importance.LOW, INDEX_SNAPSHOTS_DOC)
+            .define(INDEX_COMPACTION_THRESHOLD_CONFIG, Type.DOUBLE, 0.25, Range.between(0.01, 1.0), Importance.LOW,
+                    INDEX_COMPACTION_THRESHOLD_DOC)
+            .define(INDEX_RECALL_SAMPLE_EVERY_CONFIG, Type.INT, 1000, Range.atLeast(0), Importance.LOW,
+                    INDEX_RECALL_SAMPLE_EVERY_DOC)
             .define(CATALOG_PATH_CONFIG, Type.STRING, "", Importance.LOW, CATALOG_PATH_DOC)
             .define(FHIR_SERVER_BASE_URL_CONFIG, Type.STRING, "", Importance.MEDIUM, FHIR_SERVER_BASE_URL_DOC)
             .define(FHIR_SERVER_TIMEOUT_CONFIG, Type.INT, 10_000, Range.between(1, 600_000), Importance.LOW,
