@@ -209,7 +209,7 @@ final class DemoCommand implements Callable<Integer> {
         @Override
         public void close() {
             try {
-                service.close();
+                service.closeAndLeaveGroup();
                 broker.close();
                 registry.close();
             } finally {

@@ -33,7 +33,8 @@ class DemoCommandIT {
         Path stdout = tmp.resolve("stdout.txt");
         Path stderr = tmp.resolve("stderr.txt");
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx2g", "-jar", jar.toString(), "demo", "--patients", "10", "--seed", "42", "--exit-after-replay",
+                "-Xmx2g", "--add-modules", "jdk.incubator.vector", "-jar", jar.toString(), "demo", "--patients", "10",
+                "--seed", "42", "--exit-after-replay",
                 "--data-dir", tmp.resolve("data").toString(), "--summary-json", summaryJson.toString())
                 .redirectOutput(stdout.toFile())
                 .redirectError(stderr.toFile())
@@ -48,6 +49,7 @@ class DemoCommandIT {
         assertThat(finished).as("demo finished; stderr:%n%s", tail(err)).isTrue();
         assertThat(process.exitValue()).as("exit code; stderr:%n%s", tail(err)).isZero();
 
+        assertThat(out).as("the JVM's incubator-module note goes to stderr").doesNotContain("incubator");
         assertThat(out).contains("Kafka bootstrap servers: 127.0.0.1:").contains("Schema registry:         http://127.0.0.1:");
         Matcher m = SUMMARY.matcher(out);
         assertThat(m.find()).as("summary line in stdout:%n%s", out).isTrue();

@@ -25,6 +25,14 @@ public final class FhirTimes {
         return parse(value.getValueAsString());
     }
 
+    /** Ends in +hh:mm or -hh:mm (checked by hand: this runs for every resource). */
+    private static boolean hasOffset(String text) {
+        int n = text.length();
+        return n > 6 && (text.charAt(n - 6) == '+' || text.charAt(n - 6) == '-') && text.charAt(n - 3) == ':'
+                && Character.isDigit(text.charAt(n - 5)) && Character.isDigit(text.charAt(n - 4))
+                && Character.isDigit(text.charAt(n - 2)) && Character.isDigit(text.charAt(n - 1));
+    }
+
     /** Parses the FHIR string forms YYYY, YYYY-MM, YYYY-MM-DD and full dateTime/instant. */
     public static Instant parse(String text) {
         if (text == null || text.isBlank()) {
@@ -39,7 +47,7 @@ public final class FhirTimes {
                 case 10:
                     return LocalDate.parse(text).atStartOfDay().toInstant(ZoneOffset.UTC);
                 default:
-                    if (text.endsWith("Z") || text.matches(".*[+-]\\d\\d:\\d\\d$")) {
+                    if (text.endsWith("Z") || hasOffset(text)) {
                         return OffsetDateTime.parse(text).toInstant();
                     }
                     return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);

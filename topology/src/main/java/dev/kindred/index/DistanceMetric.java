@@ -1,28 +1,27 @@
 package dev.kindred.index;
 
-import com.github.jelmerk.hnswlib.core.DistanceFunction;
-import com.github.jelmerk.hnswlib.core.DistanceFunctions;
-
-/** How an index measures distance between vectors. Smaller is closer for all three. */
+/**
+ * How an index measures distance between vectors. Smaller is closer for all three. Computed with the
+ * {@link VectorMath} kernels.
+ */
 public enum DistanceMetric {
-    /** 1 - cosine similarity, in [0, 2]. */
-    COSINE(DistanceFunctions.FLOAT_COSINE_DISTANCE),
+    /** 1 - cosine similarity, in [0, 2]; a zero vector is at distance 1 from everything. */
+    COSINE,
     /** Euclidean (L2) distance. */
-    EUCLIDEAN(DistanceFunctions.FLOAT_EUCLIDEAN_DISTANCE),
-    /** 1 - dot product; for vectors that are already normalized or where magnitude matters. */
-    INNER_PRODUCT(DistanceFunctions.FLOAT_INNER_PRODUCT);
+    EUCLIDEAN,
+    /** 1 - dot product; for vectors that are already normalized, or where magnitude should count. */
+    INNER_PRODUCT;
 
-    private final DistanceFunction<float[], Float> function;
-
-    DistanceMetric(DistanceFunction<float[], Float> function) {
-        this.function = function;
-    }
-
+    /** The distance between two vectors of equal length. */
     public float distance(float[] a, float[] b) {
-        return function.distance(a, b);
-    }
-
-    DistanceFunction<float[], Float> function() {
-        return function;
+        return switch (this) {
+            case EUCLIDEAN -> (float) Math.sqrt(VectorMath.squaredDistance(a, b));
+            case INNER_PRODUCT -> 1 - VectorMath.dot(a, b);
+            case COSINE -> {
+                float na = VectorMath.norm(a);
+                float nb = VectorMath.norm(b);
+                yield na == 0 || nb == 0 ? 1 : 1 - VectorMath.dot(a, b) / (na * nb);
+            }
+        };
     }
 }

@@ -1,22 +1,69 @@
 package dev.kindred.index;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.streams.state.StoreBuilder;
 
 /**
- * Builds {@link VectorIndexStore}s. The store is in-memory and derived from its source topic, so logging
- * is always off: the compacted source topic is its changelog.
+ * Builds {@link VectorIndexStore}s. Logging (a changelog topic of the store's own) is always off: the store
+ * is derived from its source topic, which is its changelog. Snapshots are on by default; see
+ * {@link VectorIndexStore} for how they are used and when they are not.
+ *
+ * @param <P> the payload type
  */
 public final class VectorIndexStoreBuilder<P> implements StoreBuilder<VectorIndexStore<P>> {
     private final String name;
-    private final DistanceMetric metric;
-    private final HnswParameters parameters;
+    private final IndexSpec defaultSpec;
+    private final Map<String, IndexSpec> spaceSpecs = new HashMap<>();
+    private IndexTuning tuning = IndexTuning.DEFAULTS;
+    private PayloadCodec<P> codec = PayloadCodec.none();
+    private String sourceTopic;
+    private boolean snapshots = true;
+    private Duration snapshotInterval = Duration.ofMinutes(1);
 
+    /** A store whose spaces all use {@code metric} and {@code parameters} unless {@link #withSpace} says otherwise. */
     public VectorIndexStoreBuilder(String name, DistanceMetric metric, HnswParameters parameters) {
         this.name = name;
-        this.metric = metric;
-        this.parameters = parameters;
+        this.defaultSpec = new IndexSpec(metric, parameters);
+    }
+
+    /** Gives {@code space} its own metric and parameters. */
+    public VectorIndexStoreBuilder<P> withSpace(String space, IndexSpec spec) {
+        spaceSpecs.put(space, spec);
+        return this;
+    }
+
+    /** How payloads are written to snapshots; without one, payloads do not survive a restart from a snapshot. */
+    public VectorIndexStoreBuilder<P> withPayloadCodec(PayloadCodec<P> payloadCodec) {
+        this.codec = payloadCodec;
+        return this;
+    }
+
+    /** The topic feeding the store; a snapshot taken from another topic is not loaded. */
+    public VectorIndexStoreBuilder<P> withSourceTopic(String topic) {
+        this.sourceTopic = topic;
+        return this;
+    }
+
+    /** Turns snapshots on (default) or off; off, every start replays the whole source topic. */
+    public VectorIndexStoreBuilder<P> withSnapshots(boolean enabled) {
+        this.snapshots = enabled;
+        return this;
+    }
+
+    /**
+     * The least time between two snapshots (default one minute): a snapshot rewrites every index, so on a busy
+     * topic the store takes one per interval rather than one per Kafka Streams commit.
+     */
+    public VectorIndexStoreBuilder<P> withSnapshotInterval(Duration interval) {
+        this.snapshotInterval = interval;
+        return this;
+    }
+
+    public VectorIndexStoreBuilder<P> withTuning(IndexTuning indexTuning) {
+        this.tuning = indexTuning;
+        return this;
     }
 
     @Override
@@ -31,7 +78,8 @@ public final class VectorIndexStoreBuilder<P> implements StoreBuilder<VectorInde
 
     @Override
     public StoreBuilder<VectorIndexStore<P>> withLoggingEnabled(Map<String, String> config) {
-        throw new UnsupportedOperationException("a vector index store is derived from its source topic; it has no changelog of its own");
+        throw new UnsupportedOperationException("a vector index store is derived from its source topic; it has no"
+                + " changelog of its own");
     }
 
     @Override
@@ -41,7 +89,8 @@ public final class VectorIndexStoreBuilder<P> implements StoreBuilder<VectorInde
 
     @Override
     public VectorIndexStore<P> build() {
-        return new VectorIndexStore<>(name, metric, parameters);
+        return new VectorIndexStore<>(name, defaultSpec, spaceSpecs, tuning, codec, sourceTopic, snapshots,
+                snapshotInterval);
     }
 
     @Override

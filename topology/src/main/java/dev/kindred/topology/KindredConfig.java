@@ -1,6 +1,9 @@
 package dev.kindred.topology;
 
+import dev.kindred.fhir.HttpResourceFetcher;
+import dev.kindred.fhir.ResourceFetcher;
 import dev.kindred.topology.patient.PatientStateUpdater;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -52,9 +55,33 @@ public final class KindredConfig extends AbstractConfig {
     public static final String INDEX_EF_CONFIG = "kindred.index.ef";
     private static final String INDEX_EF_DOC = "HNSW candidate list size while searching (recall against speed).";
 
+    public static final String INDEX_SNAPSHOTS_CONFIG = "kindred.index.snapshots";
+    private static final String INDEX_SNAPSHOTS_DOC = "Snapshot the index graphs into the state directory, so a"
+            + " restart loads them and replays only the newer part of the patient-vectors topic. Off: every start"
+            + " replays the whole topic.";
+
+    public static final String INDEX_COMPACTION_THRESHOLD_CONFIG = "kindred.index.compaction.threshold";
+    private static final String INDEX_COMPACTION_THRESHOLD_DOC = "Fraction of deleted (tombstoned) graph slots at"
+            + " which an index is rebuilt without them, in the background.";
+
+    public static final String INDEX_RECALL_SAMPLE_EVERY_CONFIG = "kindred.index.recall.sample-every";
+    private static final String INDEX_RECALL_SAMPLE_EVERY_DOC = "Repeat one search in this many as an exact"
+            + " search to measure recall (the recall-sampled metric); 0 turns sampling off.";
+
     public static final String CATALOG_PATH_CONFIG = "kindred.catalog.path";
     private static final String CATALOG_PATH_DOC = "Feature catalog JSON file; empty uses the catalog shipped"
             + " with Kindred.";
+
+    public static final String FHIR_SERVER_BASE_URL_CONFIG = "kindred.fhir.server.base-url";
+    private static final String FHIR_SERVER_BASE_URL_DOC = "Base URL of the FHIR R4 server that sends subscription"
+            + " notifications (e.g. https://ehr.example.org/fhir). When set, the resources an id-only notification"
+            + " names (and Medications a request refers to but does not carry) are fetched from it with GET"
+            + " [base]/[type]/[id]; when empty, id-only notifications go to the dead-letter topic as"
+            + " id-only-notification. Only the type and id of a reference are used: the base is always this one.";
+
+    public static final String FHIR_SERVER_TIMEOUT_CONFIG = "kindred.fhir.server.timeout.ms";
+    private static final String FHIR_SERVER_TIMEOUT_DOC = "Connect and request timeout of each fetch from the FHIR"
+            + " server, in milliseconds; a fetch that takes longer is dead-lettered as fetch-failed.";
 
     public static final String SUPPRESSION_DAYS_CONFIG = "kindred.alert.suppression.days";
     private static final String SUPPRESSION_DAYS_DOC = "A patient's alert with the same cause (feature and side of"
@@ -104,7 +131,15 @@ public final class KindredConfig extends AbstractConfig {
             .define(INDEX_EF_CONSTRUCTION_CONFIG, Type.INT, 200, Range.atLeast(1), Importance.LOW,
                     INDEX_EF_CONSTRUCTION_DOC)
             .define(INDEX_EF_CONFIG, Type.INT, 64, Range.atLeast(1), Importance.LOW, INDEX_EF_DOC)
+            .define(INDEX_SNAPSHOTS_CONFIG, Type.BOOLEAN, true, Importance.LOW, INDEX_SNAPSHOTS_DOC)
+            .define(INDEX_COMPACTION_THRESHOLD_CONFIG, Type.DOUBLE, 0.25, Range.between(0.01, 1.0), Importance.LOW,
+                    INDEX_COMPACTION_THRESHOLD_DOC)
+            .define(INDEX_RECALL_SAMPLE_EVERY_CONFIG, Type.INT, 1000, Range.atLeast(0), Importance.LOW,
+                    INDEX_RECALL_SAMPLE_EVERY_DOC)
             .define(CATALOG_PATH_CONFIG, Type.STRING, "", Importance.LOW, CATALOG_PATH_DOC)
+            .define(FHIR_SERVER_BASE_URL_CONFIG, Type.STRING, "", Importance.MEDIUM, FHIR_SERVER_BASE_URL_DOC)
+            .define(FHIR_SERVER_TIMEOUT_CONFIG, Type.INT, 10_000, Range.between(1, 600_000), Importance.LOW,
+                    FHIR_SERVER_TIMEOUT_DOC)
             .define(SUPPRESSION_DAYS_CONFIG, Type.INT, 30, Range.atLeast(0), Importance.MEDIUM, SUPPRESSION_DAYS_DOC)
             .define(SILENT_DIAGNOSIS_TAGS_CONFIG, Type.LIST, PatientStateUpdater.DEFAULT_SILENT_DIAGNOSIS_TAGS,
                     Importance.LOW, SILENT_DIAGNOSIS_TAGS_DOC)
@@ -146,8 +181,17 @@ public final class KindredConfig extends AbstractConfig {
         return getInt(ALERT_NEIGHBOURS_CONFIG);
     }
 
-    public java.time.Duration suppressionWindow() {
-        return java.time.Duration.ofDays(getInt(SUPPRESSION_DAYS_CONFIG));
+    /** The fetcher for id-only notifications: over HTTP from kindred.fhir.server.base-url, or none when it is empty. */
+    public ResourceFetcher resourceFetcher() {
+        String base = getString(FHIR_SERVER_BASE_URL_CONFIG);
+        if (base == null || base.isBlank()) {
+            return ResourceFetcher.NONE;
+        }
+        return new HttpResourceFetcher(base, Duration.ofMillis(getInt(FHIR_SERVER_TIMEOUT_CONFIG)));
+    }
+
+    public Duration suppressionWindow() {
+        return Duration.ofDays(getInt(SUPPRESSION_DAYS_CONFIG));
     }
 
     public List<String> silentDiagnosisTags() {

@@ -8,6 +8,7 @@ import dev.kindred.fhir.FhirMapper;
 import dev.kindred.fhir.catalog.FeatureCatalog;
 import dev.kindred.index.DistanceMetric;
 import dev.kindred.index.HnswParameters;
+import dev.kindred.index.IndexTuning;
 import dev.kindred.index.VectorIndexStoreBuilder;
 import dev.kindred.topology.alerts.AlertFactory;
 import dev.kindred.topology.alerts.AlertSuppression;
@@ -15,6 +16,7 @@ import dev.kindred.topology.internals.DeadLetterExceptionHandler;
 import dev.kindred.topology.internals.FhirMappingProcessor;
 import dev.kindred.topology.internals.IndexUpdateProcessor;
 import dev.kindred.topology.internals.Mapped;
+import dev.kindred.topology.internals.OutcomesCodec;
 import dev.kindred.topology.internals.PatientStateProcessor;
 import dev.kindred.topology.outcomes.OutcomeJudge;
 import dev.kindred.topology.outcomes.OutcomeRules;
@@ -68,7 +70,14 @@ public final class KindredTopology {
 
         StreamsBuilder builder = new StreamsBuilder();
 
-        builder.addGlobalStore(new VectorIndexStoreBuilder<List<TreatmentOutcome>>(INDEX_STORE, metric, hnsw),
+        builder.addGlobalStore(new VectorIndexStoreBuilder<List<TreatmentOutcome>>(INDEX_STORE, metric, hnsw)
+                        .withPayloadCodec(new OutcomesCodec())
+                        .withSourceTopic(config.vectorsTopic())
+                        .withSnapshots(config.getBoolean(KindredConfig.INDEX_SNAPSHOTS_CONFIG))
+                        .withTuning(IndexTuning.DEFAULTS
+                                .withCompaction(config.getDouble(KindredConfig.INDEX_COMPACTION_THRESHOLD_CONFIG),
+                                        IndexTuning.DEFAULTS.compactionMinDeleted())
+                                .withRecallSampleEvery(config.getInt(KindredConfig.INDEX_RECALL_SAMPLE_EVERY_CONFIG))),
                 config.vectorsTopic(),
                 Consumed.with(Serdes.String(), serdes.vector()).withName("patient-vectors-source"),
                 () -> new IndexUpdateProcessor(INDEX_STORE));
@@ -78,7 +87,7 @@ public final class KindredTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OUTCOME_DEADLINES_STORE),
                 Serdes.String(), Serdes.String()));
 
-        FhirMapper mapper = new FhirMapper(catalog);
+        FhirMapper mapper = new FhirMapper(catalog, config.resourceFetcher());
         KStream<String, Mapped> mapped = builder
                 .stream(config.inputTopics(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("fhir-input"))
                 .process(() -> new FhirMappingProcessor(mapper), Named.as("map-fhir"));
