@@ -32,16 +32,21 @@ import java.util.Map;
  *   <li>{@code age}: years / 10 at the patient's latest event, times {@link Weights#age}; {@code age:child}
  *       and {@code age:senior}: under 18 and 65 or over, times {@link Weights#ageBand}; {@code sex}: +½ male,
  *       −½ female, 0 otherwise, times {@link Weights#sex};</li>
- *   <li>per numeric feature {@code f} (catalog weight {@code w > 0}):
+ *   <li>per numeric feature {@code f} (catalog weight {@code w > 0}), each block present only when its weight
+ *       in {@link Weights} is not 0 ({@link Weights#DEFAULT} keeps level, abnormal-share and count):
  *     <ul>
+ *       <li>{@code f:level}: the mean z-score of the values of the last two years, clipped to ±{@value #CLIP},
+ *           times {@code w · level}: steadier than the latest value alone;</li>
+ *       <li>{@code f:count}: log(1 + number of values) / {@value #COUNT_SCALE}, times {@code count} (and
+ *           {@code w} with {@link Weights#catalogWeightsOnPresence}): how often a clinician orders the test;</li>
  *       <li>{@code f}: the latest value as a z-score against the catalog's population, clipped to ±{@value #CLIP},
  *           times {@code w · latest}; a missing value is 0, the population mean;</li>
  *       <li>{@code f:abnormal}: how far the latest value lies outside its reference range (the resource's own
  *           range wins over the catalog's), in population standard deviations, signed (+ above, − below), 0
  *           inside, clipped to ±{@value #CLIP}, times {@code w · abnormal};</li>
  *       <li>{@code f:abnormal-share}: the share of all the patient's values of {@code f} that were out of
- *           range, times {@code w · abnormalShare}: a chronic abnormality, not a one-off;</li>
- *       <li>{@code f:measured}: 1 when the test was ever done, times {@code w · measured}: which tests a
+ *           range, times {@code abnormalShare} (and {@code w} with {@link Weights#catalogWeightsOnPresence}): a chronic abnormality, not a one-off;</li>
+ *       <li>{@code f:measured}: 1 when the test was ever done, times {@code measured} (and {@code w}, likewise): which tests a
  *           clinician orders says much about a patient, and it separates "normal" from "never measured",
  *           which the latest-value dimension alone cannot;</li>
  *       <li>{@code f:trend}: the least-squares slope of the z-scores over the last two years (at least three
