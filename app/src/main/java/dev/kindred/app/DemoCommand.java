@@ -29,8 +29,13 @@ import picocli.CommandLine.Option;
         description = "Start the in-process dev stack (Kafka, schema registry, Kindred) and replay patients.")
 final class DemoCommand implements Callable<Integer> {
     static final String APPLICATION_ID = "kindred-demo";
-    /** Resource types the topology turns into facts today; the rest of a Synthea record is not replayed. */
-    static final Map<String, String> REPLAYED_TYPES = Map.of("Observation", "fhir.observation");
+    /**
+     * Resource types the topology turns into facts (Patient, Observation, Condition, MedicationRequest,
+     * MedicationAdministration, Procedure, ImagingStudy), each to its own input topic; the rest of a Synthea
+     * record (claims, encounters, documents) is not replayed. Medications travel contained in the requests
+     * that name them (the file reader makes each bundled resource stand alone).
+     */
+    static final Map<String, String> REPLAYED_TYPES = EventTimeReplayer.STANDARD_TOPICS;
 
     @Option(names = "--patients", defaultValue = "100", description = "Synthea patients to generate (default ${DEFAULT-VALUE}).")
     int patients;
@@ -152,6 +157,10 @@ final class DemoCommand implements Callable<Integer> {
             settings.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
             settings.put(KindredConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
             settings.put(KindredConfig.ALERT_NEIGHBOURS_CONFIG, k);
+            // The replay sends every resource type to its own topic in event-time order; waiting briefly for all
+            // of a task's input partitions to have data keeps processing in that order (send time), so outcome
+            // windows and alert suppression see a patient's history as it happened.
+            settings.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 500L);
             return settings;
         }
 

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "kindred", mixinStandardHelpOptions = true, version = "kindred 0.1.0",
         description = "Real-time clinical decision support on Kafka Streams: FHIR R4 events become patient"
                 + " vectors, similar patients are found in HNSW indexes, and alerts are published as Avro.",
-        subcommands = {DemoCommand.class, RunCommand.class, VectorsCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, AlertsCommand.class, VectorsCommand.class,
+                EvaluateCommand.class})
 public final class Kindred implements Runnable {
 
     @CommandLine.Spec

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindred.avro.ClinicalAlert;
 import dev.kindred.avro.DeadLetter;
 import dev.kindred.avro.SimilarPatient;
+import dev.kindred.avro.TreatmentRecommendation;
+import dev.kindred.avro.TriggerType;
 import dev.kindred.connectors.replay.EventTimeReplayer;
 import dev.kindred.connectors.synthea.SyntheaFeed;
 import dev.kindred.serde.RegistryAvroSerde;
@@ -139,6 +141,31 @@ class KindredPipelineIT {
     }
 
     @Test
+    void alertsCarryRecommendationsWithTheirEvidence() {
+        List<ClinicalAlert> alerts = readAll("cds.alerts",
+                RegistryAvroSerde.specific(ClinicalAlert.class, registryConfig(), false).deserializer())
+                .stream().map(ConsumerRecord::value).toList();
+        List<ClinicalAlert> withRecommendations = alerts.stream().filter(a -> !a.getRecommendations().isEmpty()).toList();
+        assertThat(withRecommendations).as("alerts with recommendations, of %d", alerts.size()).isNotEmpty();
+        for (ClinicalAlert a : withRecommendations) {
+            Set<String> neighbours = a.getSimilarPatients().stream().map(SimilarPatient::getPatientKey)
+                    .collect(Collectors.toSet());
+            for (TreatmentRecommendation r : a.getRecommendations()) {
+                assertThat(r.getNeighboursWithOutcome()).isGreaterThanOrEqualTo(3)
+                        .isLessThanOrEqualTo(r.getNeighboursTreated());
+                assertThat(r.getNeighboursTreated()).isLessThanOrEqualTo(neighbours.size());
+                assertThat(r.getNeighboursImproved()).isLessThanOrEqualTo(r.getNeighboursWithOutcome());
+                assertThat(r.getWilsonLowerBound()).isBetween(0.0, r.getWeightedImprovementRate());
+                assertThat(neighbours).containsAll(r.getEvidenceNeighbours());
+                assertThat(r.getOutcomeRules()).isNotEmpty();
+            }
+            assertThat(a.getDetail()).contains("What worked for similar patients");
+        }
+        assertThat(alerts).extracting(a -> a.getTrigger().getType()).contains(TriggerType.OUT_OF_RANGE,
+                TriggerType.NEW_DIAGNOSIS);
+    }
+
+    @Test
     void anAlertDecodesWithNothingButTheRegistryRestApiAndAvro() throws Exception {
         List<ConsumerRecord<String, byte[]>> raw = readAll("cds.alerts", new ByteArrayDeserializer());
         assertThat(raw).isNotEmpty();
@@ -158,7 +185,8 @@ class KindredPipelineIT {
         assertThat(inputPatients).contains(alert.get("patientKey").toString());
         assertThat(alert.get("summary").toString()).isNotBlank();
         assertThat(alert.get("indicator").toString()).isIn("info", "warning", "critical");
-        assertThat(((GenericRecord) alert.get("trigger")).get("type").toString()).isEqualTo("OUT_OF_RANGE");
+        assertThat(((GenericRecord) alert.get("trigger")).get("type").toString())
+                .isIn("OUT_OF_RANGE", "NEW_DIAGNOSIS", "NEW_IMAGING_STUDY");
 
         HttpResponse<String> subjects = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create(stack.registry.url() + "/subjects")).GET().build(), HttpResponse.BodyHandlers.ofString());

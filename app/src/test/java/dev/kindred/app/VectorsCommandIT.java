@@ -104,7 +104,8 @@ class VectorsCommandIT {
         int checked = 0;
         int converted = 0;
         for (JsonNode patient : run.patients()) {
-            assertThat(patient.path("vectors").path("clinical").size()).isEqualTo(CATALOG.dimensions("clinical").size());
+            assertThat(patient.path("vectors").path("clinical").size())
+                    .isEqualTo(new dev.kindred.topology.patient.PatientVectorizer(CATALOG).dimensions("clinical").size());
             for (JsonNode f : patient.path("features")) {
                 Feature feature = CATALOG.feature(f.path("feature").asText());
                 if (feature == null) {

@@ -2,6 +2,7 @@ package dev.kindred.topology;
 
 import dev.kindred.fhir.HttpResourceFetcher;
 import dev.kindred.fhir.ResourceFetcher;
+import dev.kindred.topology.patient.PatientStateUpdater;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +83,26 @@ public final class KindredConfig extends AbstractConfig {
     private static final String FHIR_SERVER_TIMEOUT_DOC = "Connect and request timeout of each fetch from the FHIR"
             + " server, in milliseconds; a fetch that takes longer is dead-lettered as fetch-failed.";
 
+    public static final String SUPPRESSION_DAYS_CONFIG = "kindred.alert.suppression.days";
+    private static final String SUPPRESSION_DAYS_DOC = "A patient's alert with the same cause (feature and side of"
+            + " its range, diagnosis code, or imaging code) as one published less than this many days earlier, in"
+            + " event time, is suppressed unless its severity is higher. 0 turns suppression off.";
+
+    public static final String SILENT_DIAGNOSIS_TAGS_CONFIG = "kindred.alert.diagnosis.silent-tags";
+    private static final String SILENT_DIAGNOSIS_TAGS_DOC = "SNOMED CT semantic tags (the trailing \"(tag)\" of a"
+            + " Condition's display) of new diagnoses that do not alert, e.g. social findings and situations.";
+
+    public static final String MIN_SUPPORT_CONFIG = "kindred.recommend.min-support";
+    private static final String MIN_SUPPORT_DOC = "Least number of similar patients with a known outcome of a"
+            + " treatment for it to be recommended.";
+
+    public static final String MAX_RECOMMENDATIONS_CONFIG = "kindred.recommend.max";
+    private static final String MAX_RECOMMENDATIONS_DOC = "Treatment recommendations per alert.";
+
+    public static final String OUTCOME_RULES_PATH_CONFIG = "kindred.outcomes.rules.path";
+    private static final String OUTCOME_RULES_PATH_DOC = "Outcome rules JSON file; empty uses the rules shipped with"
+            + " Kindred.";
+
     public static final String TOPICS_CREATE_CONFIG = "kindred.topics.create";
     private static final String TOPICS_CREATE_DOC = "Create missing input and output topics at start (the"
             + " patient-vectors topic compacted). Turn off where topics are managed elsewhere.";
@@ -119,6 +140,13 @@ public final class KindredConfig extends AbstractConfig {
             .define(FHIR_SERVER_BASE_URL_CONFIG, Type.STRING, "", Importance.MEDIUM, FHIR_SERVER_BASE_URL_DOC)
             .define(FHIR_SERVER_TIMEOUT_CONFIG, Type.INT, 10_000, Range.between(1, 600_000), Importance.LOW,
                     FHIR_SERVER_TIMEOUT_DOC)
+            .define(SUPPRESSION_DAYS_CONFIG, Type.INT, 30, Range.atLeast(0), Importance.MEDIUM, SUPPRESSION_DAYS_DOC)
+            .define(SILENT_DIAGNOSIS_TAGS_CONFIG, Type.LIST, PatientStateUpdater.DEFAULT_SILENT_DIAGNOSIS_TAGS,
+                    Importance.LOW, SILENT_DIAGNOSIS_TAGS_DOC)
+            .define(MIN_SUPPORT_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, MIN_SUPPORT_DOC)
+            .define(MAX_RECOMMENDATIONS_CONFIG, Type.INT, 5, Range.between(1, 100), Importance.LOW,
+                    MAX_RECOMMENDATIONS_DOC)
+            .define(OUTCOME_RULES_PATH_CONFIG, Type.STRING, "", Importance.LOW, OUTCOME_RULES_PATH_DOC)
             .define(TOPICS_CREATE_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, TOPICS_CREATE_DOC)
             .define(TOPICS_PARTITIONS_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, TOPICS_PARTITIONS_DOC)
             .define(TOPICS_REPLICATION_CONFIG, Type.SHORT, (short) -1, Importance.MEDIUM, TOPICS_REPLICATION_DOC)
@@ -160,5 +188,13 @@ public final class KindredConfig extends AbstractConfig {
             return ResourceFetcher.NONE;
         }
         return new HttpResourceFetcher(base, Duration.ofMillis(getInt(FHIR_SERVER_TIMEOUT_CONFIG)));
+    }
+
+    public Duration suppressionWindow() {
+        return Duration.ofDays(getInt(SUPPRESSION_DAYS_CONFIG));
+    }
+
+    public List<String> silentDiagnosisTags() {
+        return getList(SILENT_DIAGNOSIS_TAGS_CONFIG);
     }
 }

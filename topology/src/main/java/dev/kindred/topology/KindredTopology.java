@@ -11,14 +11,18 @@ import dev.kindred.index.HnswParameters;
 import dev.kindred.index.IndexTuning;
 import dev.kindred.index.VectorIndexStoreBuilder;
 import dev.kindred.topology.alerts.AlertFactory;
+import dev.kindred.topology.alerts.AlertSuppression;
 import dev.kindred.topology.internals.DeadLetterExceptionHandler;
 import dev.kindred.topology.internals.FhirMappingProcessor;
 import dev.kindred.topology.internals.IndexUpdateProcessor;
 import dev.kindred.topology.internals.Mapped;
 import dev.kindred.topology.internals.OutcomesCodec;
 import dev.kindred.topology.internals.PatientStateProcessor;
+import dev.kindred.topology.outcomes.OutcomeJudge;
+import dev.kindred.topology.outcomes.OutcomeRules;
 import dev.kindred.topology.patient.PatientStateUpdater;
 import dev.kindred.topology.patient.PatientVectorizer;
+import dev.kindred.topology.recommend.Recommender;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -49,6 +53,8 @@ import org.apache.kafka.streams.state.Stores;
 public final class KindredTopology {
     public static final String PATIENT_STATE_STORE = "patient-state";
     public static final String INDEX_STORE = "patient-index";
+    /** Patients with a treatment course whose outcome window is open, by deadline, and the stream-time clock. */
+    public static final String OUTCOME_DEADLINES_STORE = "outcome-deadlines";
 
     private KindredTopology() {
     }
@@ -78,6 +84,8 @@ public final class KindredTopology {
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PATIENT_STATE_STORE),
                 Serdes.String(), serdes.state()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OUTCOME_DEADLINES_STORE),
+                Serdes.String(), Serdes.String()));
 
         FhirMapper mapper = new FhirMapper(catalog, config.resourceFetcher());
         KStream<String, Mapped> mapped = builder
@@ -91,14 +99,20 @@ public final class KindredTopology {
                 .mapValues(Mapped::deadLetter, Named.as("dead-letter-record"))
                 .to(config.deadLetterTopic(), Produced.with(Serdes.String(), serdes.deadLetter()).withName("dead-letter-sink"));
 
-        PatientStateUpdater updater = new PatientStateUpdater(catalog);
+        OutcomeRules rules = outcomeRules(config);
+        PatientStateUpdater updater = new PatientStateUpdater(catalog, rules, config.silentDiagnosisTags());
         PatientVectorizer vectorizer = new PatientVectorizer(catalog);
-        AlertFactory alerts = new AlertFactory(catalog, config.alertNeighbours(), metric);
+        Recommender recommender = new Recommender(rules, new Recommender.Settings(
+                config.getInt(KindredConfig.MIN_SUPPORT_CONFIG), config.getInt(KindredConfig.MAX_RECOMMENDATIONS_CONFIG)));
+        AlertFactory alerts = new AlertFactory(catalog, config.alertNeighbours(), metric, vectorizer, recommender);
+        OutcomeJudge judge = new OutcomeJudge(rules);
+        AlertSuppression suppression = new AlertSuppression(config.suppressionWindow());
         KStream<String, SpecificRecord> changes = byOutcome.get("mapped-facts")
                 .mapValues(Mapped::fact, Named.as("fact"))
                 .repartition(Repartitioned.with(Serdes.String(), serdes.fact()).withName("facts-by-patient"))
-                .process(() -> new PatientStateProcessor(PATIENT_STATE_STORE, INDEX_STORE, updater, vectorizer,
-                        alerts, catalog.version()), Named.as("patient-state"), PATIENT_STATE_STORE);
+                .process(() -> new PatientStateProcessor(PATIENT_STATE_STORE, INDEX_STORE, OUTCOME_DEADLINES_STORE,
+                        updater, vectorizer, alerts, judge, suppression, catalog.version()), Named.as("patient-state"),
+                        PATIENT_STATE_STORE, OUTCOME_DEADLINES_STORE);
 
         Map<String, KStream<String, SpecificRecord>> byType = changes.split(Named.as("change-"))
                 .branch((key, value) -> value instanceof PatientVector, Branched.as("vector"))
@@ -118,6 +132,12 @@ public final class KindredTopology {
     public static FeatureCatalog catalog(KindredConfig config) {
         String path = config.getString(KindredConfig.CATALOG_PATH_CONFIG);
         return path == null || path.isBlank() ? FeatureCatalog.builtIn() : FeatureCatalog.load(Path.of(path));
+    }
+
+    /** The outcome rules named by kindred.outcomes.rules.path, or the built-in ones. */
+    public static OutcomeRules outcomeRules(KindredConfig config) {
+        String path = config.getString(KindredConfig.OUTCOME_RULES_PATH_CONFIG);
+        return path == null || path.isBlank() ? OutcomeRules.builtIn() : OutcomeRules.load(Path.of(path));
     }
 
     /**

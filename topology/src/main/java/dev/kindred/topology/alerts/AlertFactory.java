@@ -2,24 +2,29 @@ package dev.kindred.topology.alerts;
 
 import dev.kindred.avro.AlertTrigger;
 import dev.kindred.avro.CardSource;
+import dev.kindred.avro.CardSuggestion;
 import dev.kindred.avro.ClinicalAlert;
 import dev.kindred.avro.ClinicalFact;
 import dev.kindred.avro.FeatureValue;
 import dev.kindred.avro.PatientState;
 import dev.kindred.avro.SimilarPatient;
 import dev.kindred.avro.TreatmentOutcome;
+import dev.kindred.avro.TreatmentRecommendation;
+import dev.kindred.avro.TriggerType;
 import dev.kindred.fhir.catalog.Feature;
 import dev.kindred.fhir.catalog.FeatureCatalog;
 import dev.kindred.index.DistanceMetric;
 import dev.kindred.index.Neighbour;
 import dev.kindred.index.VectorIndexStore;
+import dev.kindred.topology.outcomes.OutcomeRules;
 import dev.kindred.topology.patient.PatientVectorizer;
 import dev.kindred.topology.patient.RangeCheck;
 import dev.kindred.topology.patient.Trigger;
+import dev.kindred.topology.recommend.Recommender;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,22 +32,40 @@ import java.util.UUID;
 
 /**
  * Builds a {@link ClinicalAlert} for a trigger: searches the index for the patient's nearest neighbours
- * (never the patient itself), explains each by the features it shares, and writes the card text.
+ * (never the patient itself), explains each by the features that brought it closest, aggregates the
+ * neighbours' treatment outcomes into recommendations, and writes the card text (summary under 140
+ * characters, markdown detail with the evidence, suggestions for the best-supported treatments).
+ *
+ * <p>Out-of-range values and new diagnoses search the clinical space; a new imaging study searches the
+ * image-embedding space when the patient has an embedding, else the imaging descriptor space (the clinical
+ * space when neither is indexed yet). The recommendations come from exactly the neighbours the alert lists,
+ * so every count can be checked against them.
  */
 public final class AlertFactory {
     /** CDS Hooks limits a card summary to 140 characters. */
     public static final int MAX_SUMMARY = 139;
-    private static final int SHARED_FEATURES = 3;
-    private static final String SOURCE_LABEL = "Kindred similar-patient analysis";
+    public static final String SOURCE_LABEL = "Kindred similar-patient analysis";
+    static final int SHARED_FEATURES = 3;
+    static final int SUGGESTIONS = 3;
 
     private final FeatureCatalog catalog;
     private final int k;
     private final DistanceMetric metric;
+    private final PatientVectorizer vectorizer;
+    private final Recommender recommender;
 
     public AlertFactory(FeatureCatalog catalog, int k, DistanceMetric metric) {
+        this(catalog, k, metric, new PatientVectorizer(catalog),
+                new Recommender(OutcomeRules.builtIn(), Recommender.Settings.DEFAULT));
+    }
+
+    public AlertFactory(FeatureCatalog catalog, int k, DistanceMetric metric, PatientVectorizer vectorizer,
+            Recommender recommender) {
         this.catalog = catalog;
         this.k = k;
         this.metric = metric;
+        this.vectorizer = vectorizer;
+        this.recommender = recommender;
     }
 
     /** Same patient, cause and source event give the same id, so a replay does not look like a new alert. */
@@ -54,64 +77,101 @@ public final class AlertFactory {
         return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
     }
 
+    /** A suggestion's id: derived from the alert's and the treatment's, so it is as stable as the alert id. */
+    public static String suggestionId(String alertId, String treatmentKey) {
+        return UUID.nameUUIDFromBytes((alertId + "|" + treatmentKey).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
     public ClinicalAlert build(Trigger trigger, PatientState state, Map<String, List<Float>> vectors,
             VectorIndexStore<List<TreatmentOutcome>> index, Instant now) {
         ClinicalFact fact = trigger.fact();
         String patientKey = state.getPatientKey();
-        Feature feature = fact.getFeatureId() == null ? null : catalog.feature(fact.getFeatureId());
-        String space = feature != null ? feature.space() : "clinical";
+        String clinical = vectorizer.clinicalSpace();
 
-        List<SimilarPatient> similar = new ArrayList<>();
-        List<Float> own = vectors.get(space);
-        if (own != null) {
-            float[] query = PatientVectorizer.toArray(own);
-            for (Neighbour<List<TreatmentOutcome>> n : index.search(space, query, k,
-                    item -> !item.key().equals(patientKey))) {
-                similar.add(SimilarPatient.newBuilder()
-                        .setPatientKey(n.key())
-                        .setDistance(n.distance())
-                        .setSimilarity(similarity(n.distance()))
-                        .setFeatureSpace(space)
-                        .setSharedFeatures(sharedFeatures(space, query, n.item().vector()))
-                        .build());
+        String space = clinical;
+        if (trigger.type() == TriggerType.NEW_IMAGING_STUDY) {
+            String imaging = vectors.containsKey(vectorizer.embeddingSpace()) && index.size(vectorizer.embeddingSpace()) > 0
+                    ? vectorizer.embeddingSpace() : vectorizer.imagingSpace();
+            if (vectors.containsKey(imaging) && index.size(imaging) > 0) {
+                space = imaging;
             }
         }
-        List<String> abnormal = abnormalFeatures(state);
+        List<Neighbour<List<TreatmentOutcome>>> neighbours = search(index, space, vectors, patientKey);
+        List<SimilarPatient> similar = new ArrayList<>();
+        List<Recommender.Evidence> evidence = new ArrayList<>();
+        for (Neighbour<List<TreatmentOutcome>> n : neighbours) {
+            similar.add(similarPatient(n, space, vectors.get(space)));
+            evidence.add(new Recommender.Evidence(n.key(), similarity(n.distance()),
+                    n.payload() == null ? List.of() : n.payload()));
+        }
+        String answeredBy = space;
+        Recommender.Focus focus = switch (trigger.type()) {
+            case OUT_OF_RANGE -> new Recommender.Focus(fact.getFeatureId(), null);
+            case NEW_DIAGNOSIS -> new Recommender.Focus(null, OutcomeRules.key(fact.getSystem(), fact.getCode()));
+            case NEW_IMAGING_STUDY -> Recommender.Focus.NONE;
+        };
+        List<TreatmentRecommendation> recommendations = recommender.recommend(evidence, state, fact.getEffectiveTime(),
+                focus);
+
+        Feature feature = fact.getFeatureId() == null ? null : catalog.feature(fact.getFeatureId());
         RangeCheck check = trigger.check();
         AlertTrigger alertTrigger = AlertTrigger.newBuilder()
                 .setType(trigger.type())
-                .setFeatureId(String.valueOf(fact.getFeatureId()))
+                .setFeatureId(fact.getFeatureId() != null ? fact.getFeatureId() : fact.getCode())
                 .setSystem(fact.getSystem())
                 .setCode(fact.getCode())
                 .setDisplay(feature != null ? feature.name() : fact.getDisplay())
-                .setValue(fact.getValue())
-                .setUnit(fact.getUnit())
-                .setReferenceLow(check.range().low())
-                .setReferenceHigh(check.range().high())
+                .setValue(trigger.type() == TriggerType.OUT_OF_RANGE ? fact.getValue() : null)
+                .setUnit(trigger.type() == TriggerType.OUT_OF_RANGE ? fact.getUnit() : null)
+                .setReferenceLow(check == null ? null : check.range().low())
+                .setReferenceHigh(check == null ? null : check.range().high())
                 .setEffectiveTime(fact.getEffectiveTime())
                 .setSourceResource(fact.getSourceResourceId() == null ? null
                         : fact.getSourceResourceType() + "/" + fact.getSourceResourceId())
                 .build();
+        String alertId = alertId(patientKey, trigger);
+        List<String> abnormal = abnormalFeatures(state);
         return ClinicalAlert.newBuilder()
-                .setAlertId(alertId(patientKey, trigger))
+                .setAlertId(alertId)
                 .setPatientKey(patientKey)
-                .setSummary(summary(alertTrigger, check, feature, similar.size()))
-                .setDetail(detail(alertTrigger, abnormal, similar))
-                .setIndicator(check.severity())
+                .setSummary(summary(trigger, alertTrigger, feature, fact, similar.size(), recommendations))
+                .setDetail(detail(alertTrigger, abnormal, similar, recommendations))
+                .setIndicator(trigger.severity())
                 .setSource(CardSource.newBuilder().setLabel(SOURCE_LABEL).build())
-                .setSuggestions(List.of())
+                .setSuggestions(suggestions(alertId, recommendations))
                 .setTrigger(alertTrigger)
                 .setSimilarPatients(similar)
-                .setRecommendations(List.of())
+                .setRecommendations(recommendations)
                 .setAbnormalFeatures(abnormal)
-                .setIndexVersion(space + ":size=" + index.size(space) + ":updates=" + index.updates())
+                .setIndexVersion(answeredBy + ":size=" + index.size(answeredBy) + ":updates=" + index.updates())
                 .setCatalogVersion(catalog.version())
                 .setEventTime(fact.getEffectiveTime())
                 .setProcessingTime(now)
                 .build();
     }
 
-    private double similarity(float distance) {
+    private List<Neighbour<List<TreatmentOutcome>>> search(VectorIndexStore<List<TreatmentOutcome>> index,
+            String space, Map<String, List<Float>> vectors, String patientKey) {
+        List<Float> own = vectors.get(space);
+        if (own == null || index.size(space) == 0) {
+            return List.of();
+        }
+        return index.search(space, PatientVectorizer.toArray(own), k, item -> !item.key().equals(patientKey));
+    }
+
+    private SimilarPatient similarPatient(Neighbour<List<TreatmentOutcome>> n, String space, List<Float> own) {
+        return SimilarPatient.newBuilder()
+                .setPatientKey(n.key())
+                .setDistance(n.distance())
+                .setSimilarity(similarity(n.distance()))
+                .setFeatureSpace(space)
+                .setSharedFeatures(own == null ? List.of()
+                        : sharedFeatures(vectorizer.dimensions(space), PatientVectorizer.toArray(own), n.item().vector(),
+                                space.equals(vectorizer.clinicalSpace())))
+                .build();
+    }
+
+    double similarity(float distance) {
         return switch (metric) {
             case COSINE, INNER_PRODUCT -> 1.0 - distance;
             case EUCLIDEAN -> 1.0 / (1.0 + distance);
@@ -119,23 +179,30 @@ public final class AlertFactory {
     }
 
     /**
-     * Features on which both patients are away from the population mean in the same direction, closest
-     * first: what the two have in common that makes them alike.
+     * The features that brought a neighbour closest, largest first: per dimension, how much nearer the
+     * neighbour is than a patient at the population mean (all zeros), {@code a² − (a − b)²}, summed over a
+     * feature's dimensions (its value, abnormality, share abnormal, measured, trend); only features that
+     * bring it nearer. Outside the clinical space each dimension stands for itself.
      */
-    private List<String> sharedFeatures(String space, float[] own, float[] other) {
-        List<String> dims = catalog.dimensions(space);
-        List<Integer> candidates = new ArrayList<>();
+    static List<String> sharedFeatures(List<String> dims, float[] own, float[] other, boolean byFeature) {
+        if (dims.isEmpty()) {
+            return List.of();
+        }
+        Map<String, Double> gains = new LinkedHashMap<>();
         for (int i = 0; i < own.length && i < other.length && i < dims.size(); i++) {
-            if (Math.abs(own[i]) >= 0.5f && Math.abs(other[i]) >= 0.5f && Math.signum(own[i]) == Math.signum(other[i])) {
-                candidates.add(i);
+            double a = own[i];
+            double b = other[i];
+            double gain = a * a - (a - b) * (a - b);
+            if (gain != 0) {
+                gains.merge(byFeature ? PatientVectorizer.featureOf(dims.get(i)) : dims.get(i), gain, Double::sum);
             }
         }
-        candidates.sort(Comparator.comparingDouble(i -> Math.abs(own[i] - other[i])));
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < candidates.size() && out.size() < SHARED_FEATURES; i++) {
-            out.add(dims.get(candidates.get(i)));
-        }
-        return out;
+        return gains.entrySet().stream()
+                .filter(e -> e.getValue() > 1e-6)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .limit(SHARED_FEATURES)
+                .map(Map.Entry::getKey)
+                .toList();
     }
 
     private List<String> abnormalFeatures(PatientState state) {
@@ -151,13 +218,65 @@ public final class AlertFactory {
         return out;
     }
 
-    static String summary(AlertTrigger t, RangeCheck check, Feature feature, int neighbours) {
-        String what = feature != null ? shortName(feature) : String.valueOf(t.getDisplay());
-        String side = check.direction() > 0 ? "above" : check.direction() < 0 ? "below" : "outside";
-        String text = String.format(Locale.ROOT, "%s %s %s %s reference range%s; %d similar patients",
-                what, number(t.getValue()), t.getUnit() == null ? "" : t.getUnit(), side, range(t), neighbours)
-                .replace("  ", " ");
+    /** Suggestions for the best-supported treatments the patient does not already receive; the first is recommended. */
+    static List<CardSuggestion> suggestions(String alertId, List<TreatmentRecommendation> recommendations) {
+        List<CardSuggestion> out = new ArrayList<>();
+        for (TreatmentRecommendation r : recommendations) {
+            if (r.getAlreadyReceiving() || out.size() >= SUGGESTIONS) {
+                continue;
+            }
+            String key = OutcomeRules.key(r.getSystem(), r.getCode());
+            out.add(CardSuggestion.newBuilder()
+                    .setUuid(suggestionId(alertId, key))
+                    .setLabel(suggestionLabel(r))
+                    .setIsRecommended(out.isEmpty())
+                    .setTreatment(key)
+                    .build());
+        }
+        return out;
+    }
+
+    static String suggestionLabel(TreatmentRecommendation r) {
+        return String.format(Locale.ROOT, "Consider %s: improved in %d of %d similar patients (95%% lower bound %d%%)",
+                treatmentName(r), r.getNeighboursImproved(), r.getNeighboursWithOutcome(),
+                Math.round(r.getWilsonLowerBound() * 100));
+    }
+
+    static String treatmentName(TreatmentRecommendation r) {
+        return r.getDisplay() != null ? r.getDisplay() : r.getSystem() + "|" + r.getCode();
+    }
+
+    static String summary(Trigger trigger, AlertTrigger t, Feature feature, ClinicalFact fact, int neighbours,
+            List<TreatmentRecommendation> recommendations) {
+        String base = switch (trigger.type()) {
+            case OUT_OF_RANGE -> {
+                RangeCheck check = trigger.check();
+                String what = feature != null ? shortName(feature) : String.valueOf(t.getDisplay());
+                String side = check.direction() > 0 ? "above" : check.direction() < 0 ? "below" : "outside";
+                yield String.format(Locale.ROOT, "%s %s %s %s reference range%s", what, number(t.getValue()),
+                        t.getUnit() == null ? "" : t.getUnit(), side, range(t)).replace("  ", " ");
+            }
+            case NEW_DIAGNOSIS -> "New diagnosis: " + (fact.getDisplay() != null ? fact.getDisplay() : fact.getCode());
+            case NEW_IMAGING_STUDY -> "New imaging study: " + imagingName(fact);
+        };
+        String text = base + "; " + neighbours + " similar patients";
+        TreatmentRecommendation top = recommendations.isEmpty() ? null : recommendations.get(0);
+        if (top != null) {
+            String withTop = text + String.format(Locale.ROOT, "; %d/%d improved on %s", top.getNeighboursImproved(),
+                    top.getNeighboursWithOutcome(), treatmentName(top));
+            if (withTop.length() <= MAX_SUMMARY) {
+                text = withTop;
+            }
+        }
         return text.length() <= MAX_SUMMARY ? text : text.substring(0, MAX_SUMMARY - 1) + "…";
+    }
+
+    private static String imagingName(ClinicalFact fact) {
+        String name = fact.getDisplay() != null ? fact.getDisplay() : fact.getCode();
+        if (fact.getImaging() != null && !fact.getImaging().getModalities().isEmpty()) {
+            name += " (" + String.join(", ", fact.getImaging().getModalities()) + ")";
+        }
+        return name;
     }
 
     private static String shortName(Feature f) {
@@ -191,11 +310,19 @@ public final class AlertFactory {
         return String.format(Locale.ROOT, "%.3g", v).replaceAll("(\\.\\d*?)0+$", "$1").replaceAll("\\.$", "");
     }
 
-    private static String detail(AlertTrigger t, List<String> abnormal, List<SimilarPatient> similar) {
+    private static String percent(double v) {
+        return Math.round(v * 100) + " %";
+    }
+
+    private static String detail(AlertTrigger t, List<String> abnormal, List<SimilarPatient> similar,
+            List<TreatmentRecommendation> recommendations) {
         StringBuilder md = new StringBuilder();
-        md.append("**Trigger:** ").append(t.getDisplay()).append(' ').append(number(t.getValue())).append(' ')
-                .append(t.getUnit() == null ? "" : t.getUnit()).append(range(t))
-                .append(", effective ").append(t.getEffectiveTime());
+        md.append("**Trigger:** ").append(t.getType()).append(' ').append(t.getDisplay() == null ? t.getCode() : t.getDisplay());
+        if (t.getValue() != null) {
+            md.append(' ').append(number(t.getValue())).append(' ').append(t.getUnit() == null ? "" : t.getUnit())
+                    .append(range(t));
+        }
+        md.append(", effective ").append(t.getEffectiveTime());
         if (t.getSourceResource() != null) {
             md.append(" (").append(t.getSourceResource()).append(')');
         }
@@ -203,12 +330,30 @@ public final class AlertFactory {
         if (!abnormal.isEmpty()) {
             md.append("**Outside reference range now:** ").append(String.join(", ", abnormal)).append("\n\n");
         }
+        if (recommendations.isEmpty()) {
+            md.append("**Treatments:** no treatment has enough similar patients with a known outcome to recommend.\n\n");
+        } else {
+            md.append("**What worked for similar patients** (outcome judged by the rule named; rate weighted by"
+                    + " similarity; lower bound = 95 % Wilson)\n\n")
+                    .append("| Treatment | Treated | Outcome known | Improved | Rate | Lower bound | Rule | Already receiving |\n")
+                    .append("|---|---|---|---|---|---|---|---|\n");
+            for (TreatmentRecommendation r : recommendations) {
+                md.append("| ").append(treatmentName(r)).append(" | ").append(r.getNeighboursTreated())
+                        .append(" | ").append(r.getNeighboursWithOutcome())
+                        .append(" | ").append(r.getNeighboursImproved())
+                        .append(" | ").append(percent(r.getWeightedImprovementRate()))
+                        .append(" | ").append(percent(r.getWilsonLowerBound()))
+                        .append(" | ").append(r.getOutcomeRules().isEmpty() ? "—" : String.join(", ", r.getOutcomeRules()))
+                        .append(" | ").append(r.getAlreadyReceiving() ? "yes" : "no").append(" |\n");
+            }
+            md.append('\n');
+        }
         if (similar.isEmpty()) {
             md.append("No similar patients are indexed yet.\n");
         } else {
-            md.append("| Similar patient | Similarity | Shared features |\n|---|---|---|\n");
+            md.append("| Similar patient | Space | Similarity | Closest on |\n|---|---|---|---|\n");
             for (SimilarPatient s : similar) {
-                md.append("| ").append(s.getPatientKey()).append(" | ")
+                md.append("| ").append(s.getPatientKey()).append(" | ").append(s.getFeatureSpace()).append(" | ")
                         .append(String.format(Locale.ROOT, "%.3f", s.getSimilarity())).append(" | ")
                         .append(s.getSharedFeatures().isEmpty() ? "—" : String.join(", ", s.getSharedFeatures()))
                         .append(" |\n");

@@ -1,0 +1,206 @@
+package dev.kindred.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kindred.avro.ClinicalFact;
+import dev.kindred.connectors.files.FhirFileReader;
+import dev.kindred.connectors.files.FhirResourceRecord;
+import dev.kindred.connectors.synthea.SyntheaFeed;
+import dev.kindred.fhir.FhirMapper;
+import dev.kindred.fhir.MappingResult;
+import dev.kindred.fhir.Rejection;
+import dev.kindred.fhir.catalog.FeatureCatalog;
+import dev.kindred.index.DistanceMetric;
+import dev.kindred.index.HnswParameters;
+import dev.kindred.topology.evaluation.Evaluation;
+import dev.kindred.topology.outcomes.OutcomeRules;
+import dev.kindred.topology.patient.PatientVectorizer;
+import dev.kindred.topology.recommend.Recommender;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kindred evaluate}: the quality of the similar-patient search and of the recommendations on a FHIR
+ * dataset, with a time split, in-process (no Kafka). Maps the files with the same mapper as the stream, then
+ * runs {@link Evaluation} and prints one JSON object on stdout.
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Measure neighbour quality and outcome prediction on FHIR files with a time split; prints JSON.")
+final class EvaluateCommand implements Callable<Integer> {
+
+    @Option(names = "--input", paramLabel = "PATH",
+            description = "FHIR files: Bundle JSON (Synthea's output), NDJSON, directories of them, gzip allowed. Repeatable.")
+    List<Path> inputs = new ArrayList<>();
+
+    @Option(names = "--patients", defaultValue = "0",
+            description = "Without --input: generate this many Synthea patients (cached under --data-dir).")
+    int patients;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Synthea seed with --patients (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--data-dir", defaultValue = "kindred-data", description = "Where generated patients are cached (default ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--k", defaultValue = "10", description = "Neighbours per patient (default ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--cutoff", paramLabel = "DATE",
+            description = "Split time (yyyy-MM-dd or an ISO instant); default: leaves a fifth of the recorded events after it.")
+    String cutoff;
+
+    @Option(names = "--metric", defaultValue = "euclidean", description = "euclidean, cosine or inner_product (default ${DEFAULT-VALUE}).")
+    String metric;
+
+    @Option(names = "--min-support", defaultValue = "3",
+            description = "Least neighbours with a known outcome for a recommendation (default ${DEFAULT-VALUE}).")
+    int minSupport;
+
+    @Option(names = "--suppression-days", defaultValue = "30", description = "Alert suppression window (default ${DEFAULT-VALUE}).")
+    int suppressionDays;
+
+    @Option(names = "--min-disorder-patients", defaultValue = "15",
+            description = "Disorders judged: active after the cutoff in at least this many patients (default ${DEFAULT-VALUE}).")
+    int minDisorderPatients;
+
+    @Option(names = "--weights", paramLabel = "BLOCK=W,...",
+            description = "Override vector block weights for experiments: age, ageBand, sex, latest, level, abnormal,"
+                    + " abnormalShare, measured, count, trend, finding, imaging (numbers); catalogWeightsOnPresence, unitLength (0 or 1).")
+    String weights;
+
+    @Option(names = "--no-baselines", description = "Skip the naive-vector baselines.")
+    boolean noBaselines;
+
+    @Option(names = "--catalog", paramLabel = "FILE", description = "Feature catalog JSON (default: built in).")
+    Path catalogPath;
+
+    @Option(names = "--rules", paramLabel = "FILE", description = "Outcome rules JSON (default: built in).")
+    Path rulesPath;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream err = System.err;
+        List<Path> sources = new ArrayList<>(inputs);
+        if (sources.isEmpty()) {
+            if (patients < 1) {
+                err.println("kindred evaluate: pass --input PATH or --patients N");
+                return 2;
+            }
+            if (!SyntheaFeed.available()) {
+                err.println("kindred evaluate: Synthea is not in this build (built with -Dproduction); pass --input PATH");
+                return 2;
+            }
+            err.printf("generating %d Synthea patients (seed %d)...%n", patients, seed);
+            sources.add(SyntheaFeed.generate(patients, seed, dataDir.resolve("synthea")));
+        }
+        for (Path p : sources) {
+            if (!Files.exists(p)) {
+                err.println("kindred evaluate: input " + p + " does not exist");
+                return 2;
+            }
+        }
+        FeatureCatalog catalog = catalogPath == null ? FeatureCatalog.builtIn() : FeatureCatalog.load(catalogPath);
+        OutcomeRules rules = rulesPath == null ? OutcomeRules.builtIn() : OutcomeRules.load(rulesPath);
+
+        long t0 = System.nanoTime();
+        Map<String, Long> rejections = new TreeMap<>();
+        Map<String, List<ClinicalFact>> facts = readFacts(sources, catalog, rejections);
+        err.printf("mapped %,d facts of %,d patients in %.0f s%n", facts.values().stream().mapToLong(List::size).sum(),
+                facts.size(), (System.nanoTime() - t0) / 1e9);
+
+        Evaluation.Settings settings = Evaluation.Settings.defaults();
+        settings = new Evaluation.Settings(k, cutoff == null ? null : parseCutoff(cutoff),
+                DistanceMetric.valueOf(metric.toUpperCase(Locale.ROOT)), HnswParameters.DEFAULTS,
+                weights == null ? PatientVectorizer.Weights.DEFAULT : parseWeights(weights),
+                new Recommender.Settings(minSupport, Recommender.Settings.DEFAULT.maxRecommendations()),
+                Duration.ofDays(suppressionDays), settings.silentDiagnosisTags(), minDisorderPatients, seed, !noBaselines);
+        long t1 = System.nanoTime();
+        Evaluation.Report report = new Evaluation(catalog, rules, settings).run(facts);
+        err.printf("evaluated in %.0f s%n", (System.nanoTime() - t1) / 1e9);
+
+        Map<String, Object> json = new LinkedHashMap<>(report.toJson());
+        json.put("mapping_rejections", rejections);
+        json.put("catalog_version", catalog.version());
+        json.put("outcome_rules_version", rules.version());
+        System.out.println(new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
+        return 0;
+    }
+
+    /** Maps every resource on its own, as the stream does, and groups the facts by patient key. */
+    static Map<String, List<ClinicalFact>> readFacts(List<Path> sources, FeatureCatalog catalog,
+            Map<String, Long> rejections) throws Exception {
+        FhirMapper mapper = new FhirMapper(catalog);
+        Map<String, List<ClinicalFact>> facts = new HashMap<>();
+        FhirFileReader reader = new FhirFileReader();
+        for (Path source : sources) {
+            try (Stream<FhirResourceRecord> records = reader.stream(source)) {
+                records.forEach(r -> {
+                    if (r.unparseable()) {
+                        rejections.merge("unparseable", 1L, Long::sum);
+                        return;
+                    }
+                    MappingResult result = mapper.map(r.json(), r.eventTime() != null ? r.eventTime() : Instant.EPOCH);
+                    for (ClinicalFact f : result.facts()) {
+                        facts.computeIfAbsent(f.getPatientKey(), x -> new ArrayList<>()).add(f);
+                    }
+                    for (Rejection rej : result.rejections()) {
+                        rejections.merge(rej.reason().code(), 1L, Long::sum);
+                    }
+                });
+            }
+        }
+        return facts;
+    }
+
+    static Instant parseCutoff(String text) {
+        try {
+            return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
+        } catch (DateTimeParseException e) {
+            return Instant.parse(text);
+        }
+    }
+
+    static PatientVectorizer.Weights parseWeights(String text) {
+        PatientVectorizer.Weights d = PatientVectorizer.Weights.DEFAULT;
+        Map<String, Double> w = new HashMap<>();
+        for (String part : text.split(",")) {
+            String[] kv = part.split("=", 2);
+            if (kv.length != 2) {
+                throw new IllegalArgumentException("--weights: '" + part + "' is not block=weight");
+            }
+            w.put(kv[0].trim(), Double.parseDouble(kv[1].trim()));
+        }
+        PatientVectorizer.Weights out = new PatientVectorizer.Weights(w.getOrDefault("age", d.age()),
+                w.getOrDefault("ageBand", d.ageBand()), w.getOrDefault("sex", d.sex()),
+                w.getOrDefault("latest", d.latest()), w.getOrDefault("level", d.level()),
+                w.getOrDefault("abnormal", d.abnormal()), w.getOrDefault("abnormalShare", d.abnormalShare()),
+                w.getOrDefault("measured", d.measured()), w.getOrDefault("count", d.count()),
+                w.getOrDefault("trend", d.trend()), w.getOrDefault("finding", d.finding()),
+                w.getOrDefault("imaging", d.imaging()),
+                w.getOrDefault("catalogWeightsOnPresence", d.catalogWeightsOnPresence() ? 1.0 : 0.0) != 0,
+                w.getOrDefault("unitLength", d.unitLength() ? 1.0 : 0.0) != 0);
+        w.keySet().removeAll(List.of("age", "ageBand", "sex", "latest", "level", "abnormal", "abnormalShare",
+                "measured", "count", "trend", "finding", "imaging", "catalogWeightsOnPresence", "unitLength"));
+        if (!w.isEmpty()) {
+            throw new IllegalArgumentException("--weights: unknown blocks " + w.keySet());
+        }
+        return out;
+    }
+}
