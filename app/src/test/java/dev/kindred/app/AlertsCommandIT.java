@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,15 +32,10 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,11 +63,7 @@ class AlertsCommandIT {
     static void startStackAndReplaySynthea() throws Exception {
         stack = DemoCommand.DevStack.start(tmp.resolve("data"), 0, 0, 5);
         Path fhir = SyntheaFeed.generate(PATIENTS, SEED, Path.of("target", "synthea-cache"));
-        try (Producer<byte[], byte[]> producer = EventTimeReplayer.newProducer(stack.broker.bootstrapServers(), Map.of())) {
-            new EventTimeReplayer(producer, DemoCommand.REPLAYED_TYPES, "fhir.observation")
-                    .replay(List.of(fhir), EventTimeReplayer.Progress.none());
-        }
-        awaitProcessed();
+        DevStackTesting.replayAndAwait(stack, fhir);
         replayed = published();
         assertThat(replayed).as("alerts of the replay").hasSizeGreaterThan(5);
     }
@@ -81,7 +71,7 @@ class AlertsCommandIT {
     /** Every alert on cds.alerts now (a test may have added one), by alert id. */
     private static Map<String, ClinicalAlert> published() {
         Map<String, ClinicalAlert> out = new HashMap<>();
-        for (ConsumerRecord<String, ClinicalAlert> r : readAll("cds.alerts", RegistryAvroSerde.specific(
+        for (ConsumerRecord<String, ClinicalAlert> r : DevStackTesting.readAll(stack, "cds.alerts", RegistryAvroSerde.specific(
                 ClinicalAlert.class, Map.of(KindredConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.registry.url()), false)
                 .deserializer())) {
             out.put(r.value().getAlertId(), r.value());
@@ -96,30 +86,7 @@ class AlertsCommandIT {
         }
     }
 
-    private static void awaitProcessed() throws InterruptedException {
-        try (ProcessingMonitor monitor = new ProcessingMonitor(stack.broker.bootstrapServers(), Map.of(),
-                DemoCommand.APPLICATION_ID)) {
-            monitor.awaitCaughtUp(stack.service.config().inputTopics(), Duration.ofMinutes(5));
-        }
-    }
 
-    private static <V> List<ConsumerRecord<String, V>> readAll(String topic, Deserializer<V> values) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker.bootstrapServers());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<String, V>> out = new ArrayList<>();
-        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
-    }
 
     /** What one run of the command printed. */
     record Run(int exit, List<JsonNode> lines, String stderr) {
@@ -269,7 +236,7 @@ class AlertsCommandIT {
                 stack.broker.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
-        byte[] goodAlert = readAll("cds.alerts", new ByteArrayDeserializer()).get(0).value();
+        byte[] goodAlert = DevStackTesting.readAll(stack, "cds.alerts", new ByteArrayDeserializer()).get(0).value();
         byte[] badMagic = {1, 0, 0, 0, 1, 2, 3};
         byte[] unknownSchema = {0, 0, 0, 0x7f, 0x7f, 2, 4, 6};
         try (Producer<byte[], byte[]> producer = EventTimeReplayer.newProducer(stack.broker.bootstrapServers(), Map.of())) {

@@ -20,26 +20,19 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,11 +57,7 @@ class KindredPipelineIT {
         stack = DemoCommand.DevStack.start(tmp.resolve("data"), 0, 0, 5);
         Path fhir = SyntheaFeed.generate(PATIENTS, SEED, Path.of("target", "synthea-cache"));
         inputPatients = patientIdsIn(fhir);
-        try (Producer<byte[], byte[]> producer = EventTimeReplayer.newProducer(stack.broker.bootstrapServers(), Map.of())) {
-            new EventTimeReplayer(producer, DemoCommand.REPLAYED_TYPES, "fhir.observation")
-                    .replay(List.of(fhir), EventTimeReplayer.Progress.none());
-        }
-        awaitProcessed();
+        DevStackTesting.replayAndAwait(stack, fhir);
     }
 
     @AfterAll
@@ -78,12 +67,6 @@ class KindredPipelineIT {
         }
     }
 
-    private static void awaitProcessed() throws InterruptedException {
-        try (ProcessingMonitor monitor = new ProcessingMonitor(stack.broker.bootstrapServers(), Map.of(),
-                DemoCommand.APPLICATION_ID)) {
-            monitor.awaitCaughtUp(stack.service.config().inputTopics(), Duration.ofMinutes(5));
-        }
-    }
 
     private static Set<String> patientIdsIn(Path fhir) throws Exception {
         Set<String> ids = new HashSet<>();
@@ -93,23 +76,6 @@ class KindredPipelineIT {
         return ids;
     }
 
-    private static <V> List<ConsumerRecord<String, V>> readAll(String topic, Deserializer<V> values) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker.bootstrapServers());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<String, V>> out = new ArrayList<>();
-        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
-    }
 
     private static Map<String, Object> registryConfig() {
         return Map.of(KindredConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.registry.url());
@@ -117,7 +83,7 @@ class KindredPipelineIT {
 
     @Test
     void alertsNameRealPatientsAsSimilarAndNeverThePatientItself() {
-        List<ConsumerRecord<String, ClinicalAlert>> alerts = readAll("cds.alerts",
+        List<ConsumerRecord<String, ClinicalAlert>> alerts = DevStackTesting.readAll(stack, "cds.alerts",
                 RegistryAvroSerde.specific(ClinicalAlert.class, registryConfig(), false).deserializer());
         assertThat(alerts).isNotEmpty();
         assertThat(inputPatients).hasSizeGreaterThanOrEqualTo(PATIENTS);
@@ -142,7 +108,7 @@ class KindredPipelineIT {
 
     @Test
     void alertsCarryRecommendationsWithTheirEvidence() {
-        List<ClinicalAlert> alerts = readAll("cds.alerts",
+        List<ClinicalAlert> alerts = DevStackTesting.readAll(stack, "cds.alerts",
                 RegistryAvroSerde.specific(ClinicalAlert.class, registryConfig(), false).deserializer())
                 .stream().map(ConsumerRecord::value).toList();
         List<ClinicalAlert> withRecommendations = alerts.stream().filter(a -> !a.getRecommendations().isEmpty()).toList();
@@ -167,7 +133,7 @@ class KindredPipelineIT {
 
     @Test
     void anAlertDecodesWithNothingButTheRegistryRestApiAndAvro() throws Exception {
-        List<ConsumerRecord<String, byte[]>> raw = readAll("cds.alerts", new ByteArrayDeserializer());
+        List<ConsumerRecord<String, byte[]>> raw = DevStackTesting.readAll(stack, "cds.alerts", new ByteArrayDeserializer());
         assertThat(raw).isNotEmpty();
         ByteBuffer bytes = ByteBuffer.wrap(raw.get(raw.size() - 1).value());
         assertThat(bytes.get()).as("Confluent magic byte").isEqualTo((byte) 0);
@@ -210,9 +176,9 @@ class KindredPipelineIT {
             }
             producer.flush();
         }
-        awaitProcessed();
+        DevStackTesting.awaitProcessed(stack);
 
-        List<DeadLetter> letters = readAll("cds.dead-letter",
+        List<DeadLetter> letters = DevStackTesting.readAll(stack, "cds.dead-letter",
                 RegistryAvroSerde.specific(DeadLetter.class, registryConfig(), false).deserializer())
                 .stream().map(ConsumerRecord::value).toList();
         Map<String, String> reasonByValue = letters.stream().collect(Collectors.toMap(
