@@ -1,5 +1,8 @@
 package dev.kindred.connectors.files;
 
+import dev.kindred.fhir.FhirTimes;
+import dev.kindred.fhir.Rejection;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -11,6 +14,8 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kindred.fhir.FhirTimes;
+import dev.kindred.fhir.Rejection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,13 +28,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.Year;
-import java.time.YearMonth;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -502,22 +500,13 @@ public final class FhirFileReader {
 
     /**
      * Parses a FHIR date, dateTime or instant: {@code YYYY}, {@code YYYY-MM}, {@code YYYY-MM-DD} (first
-     * instant, UTC) or a full dateTime with or without offset (UTC if none). Null for null or unreadable.
+     * instant, UTC) or a full dateTime with or without offset (UTC if none), as the mappers read it. Null for null or
+     * unreadable: a replay orders by it and must not fail on one bad date.
      */
-    public static Instant parseFhirDateTime(String value) {
-        if (value == null) {
-            return null;
-        }
+    static Instant parseFhirDateTime(String value) {
         try {
-            return switch (value.length()) {
-                case 4 -> Year.parse(value).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-                case 7 -> YearMonth.parse(value).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-                case 10 -> LocalDate.parse(value).atStartOfDay().toInstant(ZoneOffset.UTC);
-                default -> value.endsWith("Z") || value.lastIndexOf('+') > 10 || value.lastIndexOf('-') > 10
-                        ? OffsetDateTime.parse(value).toInstant()
-                        : LocalDateTime.parse(value).toInstant(ZoneOffset.UTC);
-            };
-        } catch (DateTimeParseException e) {
+            return FhirTimes.parse(value);
+        } catch (Rejection unreadable) {
             return null;
         }
     }
