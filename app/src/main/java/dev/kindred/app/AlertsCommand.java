@@ -8,7 +8,7 @@ import dev.kindred.registry.SchemaRegistryClientConfig;
 import dev.kindred.registry.SchemaRegistryClients;
 import dev.kindred.registry.SchemaRegistryException;
 import dev.kindred.serde.RegistryAvroDeserializer;
-import dev.kindred.topology.cards.CdsCards;
+import dev.kindred.clinical.cards.CdsCards;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,10 +1,11 @@
 package dev.kindred.app;
 
-import dev.kindred.app.devstack.EmbeddedKafkaBroker;
+import dev.kindred.devstack.EmbeddedKafkaBroker;
 import dev.kindred.connectors.replay.EventTimeReplayer;
 import dev.kindred.connectors.synthea.SyntheaFeed;
-import dev.kindred.registry.server.InProcessSchemaRegistry;
+import dev.kindred.devstack.registry.InProcessSchemaRegistry;
 import dev.kindred.topology.KindredConfig;
+import dev.kindred.topology.KindredService;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +72,7 @@ final class DemoCommand implements Callable<Integer> {
         PrintStream out = System.out;
         PrintStream err = System.err;
         if (inputs.isEmpty() && !SyntheaFeed.available()) {
-            err.println("kindred demo: Synthea is not in this build (built with -Dproduction); pass --input PATH");
+            err.println("kindred demo: Synthea is not in this build (the production distribution leaves it out); pass --input PATH");
             return 2;
         }
         for (Path input : inputs) {

@@ -11,11 +11,13 @@ import dev.kindred.fhir.MappingResult;
 import dev.kindred.fhir.Rejection;
 import dev.kindred.fhir.catalog.FeatureCatalog;
 import dev.kindred.index.DistanceMetric;
-import dev.kindred.index.HnswParameters;
-import dev.kindred.topology.evaluation.Evaluation;
-import dev.kindred.topology.outcomes.OutcomeRules;
-import dev.kindred.topology.patient.PatientVectorizer;
-import dev.kindred.topology.recommend.Recommender;
+import dev.kindred.clinical.evaluation.Evaluation;
+import dev.kindred.clinical.evaluation.EvaluationReport;
+import dev.kindred.clinical.evaluation.EvaluationSettings;
+import dev.kindred.clinical.patient.VectorWeights;
+import dev.kindred.clinical.pipeline.PipelineSettings;
+import dev.kindred.clinical.outcomes.OutcomeRules;
+import dev.kindred.clinical.recommend.Recommender;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,7 +106,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 return 2;
             }
             if (!SyntheaFeed.available()) {
-                err.println("kindred evaluate: Synthea is not in this build (built with -Dproduction); pass --input PATH");
+                err.println("kindred evaluate: Synthea is not in this build (the production distribution leaves it out); pass --input PATH");
                 return 2;
             }
             err.printf("generating %d Synthea patients (seed %d)...%n", patients, seed);
@@ -125,14 +127,22 @@ final class EvaluateCommand implements Callable<Integer> {
         err.printf("mapped %,d facts of %,d patients in %.0f s%n", facts.values().stream().mapToLong(List::size).sum(),
                 facts.size(), (System.nanoTime() - t0) / 1e9);
 
-        Evaluation.Settings settings = Evaluation.Settings.defaults();
-        settings = new Evaluation.Settings(k, cutoff == null ? null : parseCutoff(cutoff),
-                DistanceMetric.valueOf(metric.toUpperCase(Locale.ROOT)), HnswParameters.DEFAULTS,
-                weights == null ? PatientVectorizer.Weights.DEFAULT : parseWeights(weights),
-                new Recommender.Settings(minSupport, Recommender.Settings.DEFAULT.maxRecommendations()),
-                Duration.ofDays(suppressionDays), settings.silentDiagnosisTags(), minDisorderPatients, seed, !noBaselines);
+        PipelineSettings pipeline = PipelineSettings.builder()
+                .alertNeighbours(k)
+                .metric(DistanceMetric.valueOf(metric.toUpperCase(Locale.ROOT)))
+                .weights(weights == null ? VectorWeights.DEFAULT : parseWeights(weights))
+                .recommend(new Recommender.Settings(minSupport, Recommender.Settings.DEFAULT.maxRecommendations()))
+                .suppressionWindow(Duration.ofDays(suppressionDays))
+                .build();
+        EvaluationSettings settings = EvaluationSettings.builder()
+                .pipeline(pipeline)
+                .cutoff(cutoff == null ? null : parseCutoff(cutoff))
+                .minDisorderPatients(minDisorderPatients)
+                .seed(seed)
+                .baselines(!noBaselines)
+                .build();
         long t1 = System.nanoTime();
-        Evaluation.Report report = new Evaluation(catalog, rules, settings).run(facts);
+        EvaluationReport report = new Evaluation(catalog, rules, settings).run(facts);
         err.printf("evaluated in %.0f s%n", (System.nanoTime() - t1) / 1e9);
 
         Map<String, Object> json = new LinkedHashMap<>(report.toJson());
@@ -177,30 +187,19 @@ final class EvaluateCommand implements Callable<Integer> {
         }
     }
 
-    static PatientVectorizer.Weights parseWeights(String text) {
-        PatientVectorizer.Weights d = PatientVectorizer.Weights.DEFAULT;
-        Map<String, Double> w = new HashMap<>();
+    static VectorWeights parseWeights(String text) {
+        Map<String, Double> overrides = new HashMap<>();
         for (String part : text.split(",")) {
             String[] kv = part.split("=", 2);
             if (kv.length != 2) {
                 throw new IllegalArgumentException("--weights: '" + part + "' is not block=weight");
             }
-            w.put(kv[0].trim(), Double.parseDouble(kv[1].trim()));
+            overrides.put(kv[0].trim(), Double.parseDouble(kv[1].trim()));
         }
-        PatientVectorizer.Weights out = new PatientVectorizer.Weights(w.getOrDefault("age", d.age()),
-                w.getOrDefault("ageBand", d.ageBand()), w.getOrDefault("sex", d.sex()),
-                w.getOrDefault("latest", d.latest()), w.getOrDefault("level", d.level()),
-                w.getOrDefault("abnormal", d.abnormal()), w.getOrDefault("abnormalShare", d.abnormalShare()),
-                w.getOrDefault("measured", d.measured()), w.getOrDefault("count", d.count()),
-                w.getOrDefault("trend", d.trend()), w.getOrDefault("finding", d.finding()),
-                w.getOrDefault("imaging", d.imaging()),
-                w.getOrDefault("catalogWeightsOnPresence", d.catalogWeightsOnPresence() ? 1.0 : 0.0) != 0,
-                w.getOrDefault("unitLength", d.unitLength() ? 1.0 : 0.0) != 0);
-        w.keySet().removeAll(List.of("age", "ageBand", "sex", "latest", "level", "abnormal", "abnormalShare",
-                "measured", "count", "trend", "finding", "imaging", "catalogWeightsOnPresence", "unitLength"));
-        if (!w.isEmpty()) {
-            throw new IllegalArgumentException("--weights: unknown blocks " + w.keySet());
+        try {
+            return VectorWeights.DEFAULT.withOverrides(overrides);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--weights: " + e.getMessage(), e);
         }
-        return out;
     }
 }

@@ -1,5 +1,6 @@
 package dev.kindred.app;
 
+import dev.kindred.topology.KindredService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -11,7 +11,7 @@ import dev.kindred.connectors.replay.EventTimeReplayer;
 import dev.kindred.connectors.synthea.SyntheaFeed;
 import dev.kindred.serde.RegistryAvroSerde;
 import dev.kindred.topology.KindredConfig;
-import dev.kindred.topology.cards.CdsCards;
+import dev.kindred.clinical.cards.CdsCards;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;

@@ -10,7 +10,8 @@ import dev.kindred.index.VectorIndex;
 import dev.kindred.index.VectorIndexStore;
 import dev.kindred.index.VectorIndexStoreType;
 import dev.kindred.topology.KindredConfig;
-import dev.kindred.topology.KindredSerdes;
+import dev.kindred.topology.KindredService;
+import dev.kindred.topology.KindredTopics;
 import dev.kindred.topology.KindredTopology;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,12 +68,12 @@ class IndexRestartIT {
             settings.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2000);
             settings.put(StreamsConfig.APPLICATION_ID_CONFIG, "kindred-restart-it");
             stack.service.close(); // the dev stack's own app (default session timeout) is not needed
-            KindredSerdes serdes = new KindredSerdes(Map.of(KindredConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.registry.url()));
+            KindredTopics topics = new KindredTopics(new KindredConfig(Map.of(KindredConfig.SCHEMA_REGISTRY_URL_CONFIG, stack.registry.url())));
             Path snapshot = dataDir.resolve("streams").resolve("kindred-restart-it").resolve("global")
                     .resolve(KindredTopology.INDEX_STORE + ".kindred-index");
             try (KafkaProducer<String, PatientVector> producer = new KafkaProducer<>(Map.of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker.bootstrapServers(),
-                    ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), serdes.vector().serializer())) {
+                    ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), topics.vectors().valueSerde().serializer())) {
 
                 // 1. the running app indexes a first batch, then stops (writing its snapshot)
                 KindredService first = KindredService.start(settings, Duration.ofMinutes(2));

@@ -105,7 +105,7 @@ class VectorsCommandIT {
         int converted = 0;
         for (JsonNode patient : run.patients()) {
             assertThat(patient.path("vectors").path("clinical").size())
-                    .isEqualTo(new dev.kindred.topology.patient.PatientVectorizer(CATALOG).dimensions("clinical").size());
+                    .isEqualTo(new dev.kindred.clinical.patient.PatientVectorizer(CATALOG).dimensions("clinical").size());
             for (JsonNode f : patient.path("features")) {
                 Feature feature = CATALOG.feature(f.path("feature").asText());
                 if (feature == null) {

@@ -1,10 +1,16 @@
 package dev.kindred.topology;
 
+import dev.kindred.clinical.patient.PatientStateUpdater;
+import dev.kindred.clinical.pipeline.PipelineSettings;
+import dev.kindred.clinical.recommend.Recommender;
 import dev.kindred.fhir.HttpResourceFetcher;
 import dev.kindred.fhir.ResourceFetcher;
-import dev.kindred.topology.patient.PatientStateUpdater;
+import dev.kindred.index.DistanceMetric;
+import dev.kindred.index.HnswParameters;
+import dev.kindred.index.IndexTuning;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -196,5 +202,26 @@ public final class KindredConfig extends AbstractConfig {
 
     public List<String> silentDiagnosisTags() {
         return getList(SILENT_DIAGNOSIS_TAGS_CONFIG);
+    }
+
+    /** The pipeline's settings from this configuration. */
+    public PipelineSettings pipelineSettings() {
+        return PipelineSettings.builder()
+                .alertNeighbours(getInt(ALERT_NEIGHBOURS_CONFIG))
+                .metric(DistanceMetric.valueOf(getString(INDEX_METRIC_CONFIG).toUpperCase(Locale.ROOT)))
+                .suppressionWindow(suppressionWindow())
+                .silentDiagnosisTags(silentDiagnosisTags())
+                .recommend(new Recommender.Settings(getInt(MIN_SUPPORT_CONFIG), getInt(MAX_RECOMMENDATIONS_CONFIG)))
+                .build();
+    }
+
+    public HnswParameters hnswParameters() {
+        return new HnswParameters(getInt(INDEX_M_CONFIG), getInt(INDEX_EF_CONSTRUCTION_CONFIG), getInt(INDEX_EF_CONFIG));
+    }
+
+    public IndexTuning indexTuning() {
+        return IndexTuning.DEFAULTS
+                .withCompaction(getDouble(INDEX_COMPACTION_THRESHOLD_CONFIG), IndexTuning.DEFAULTS.compactionMinDeleted())
+                .withRecallSampleEvery(getInt(INDEX_RECALL_SAMPLE_EVERY_CONFIG));
     }
 }

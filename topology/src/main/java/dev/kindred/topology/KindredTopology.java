@@ -1,31 +1,22 @@
 package dev.kindred.topology;
 
 import dev.kindred.avro.ClinicalAlert;
-import dev.kindred.avro.ClinicalFact;
 import dev.kindred.avro.PatientVector;
 import dev.kindred.avro.TreatmentOutcome;
+import dev.kindred.clinical.outcomes.OutcomeRules;
+import dev.kindred.clinical.pipeline.PatientPipeline;
+import dev.kindred.clinical.pipeline.PipelineSettings;
 import dev.kindred.fhir.FhirMapper;
 import dev.kindred.fhir.catalog.FeatureCatalog;
-import dev.kindred.index.DistanceMetric;
-import dev.kindred.index.HnswParameters;
-import dev.kindred.index.IndexTuning;
 import dev.kindred.index.VectorIndexStoreBuilder;
-import dev.kindred.topology.alerts.AlertFactory;
-import dev.kindred.topology.alerts.AlertSuppression;
 import dev.kindred.topology.internals.DeadLetterExceptionHandler;
 import dev.kindred.topology.internals.FhirMappingProcessor;
 import dev.kindred.topology.internals.IndexUpdateProcessor;
 import dev.kindred.topology.internals.Mapped;
 import dev.kindred.topology.internals.OutcomesCodec;
 import dev.kindred.topology.internals.PatientStateProcessor;
-import dev.kindred.topology.outcomes.OutcomeJudge;
-import dev.kindred.topology.outcomes.OutcomeRules;
-import dev.kindred.topology.patient.PatientStateUpdater;
-import dev.kindred.topology.patient.PatientVectorizer;
-import dev.kindred.topology.recommend.Recommender;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
@@ -37,7 +28,6 @@ import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
@@ -61,35 +51,30 @@ public final class KindredTopology {
 
     public static Topology build(KindredConfig config) {
         FeatureCatalog catalog = catalog(config);
-        KindredSerdes serdes = new KindredSerdes(config.originals());
-        DistanceMetric metric = DistanceMetric.valueOf(config.getString(KindredConfig.INDEX_METRIC_CONFIG)
-                .toUpperCase(Locale.ROOT));
-        HnswParameters hnsw = new HnswParameters(config.getInt(KindredConfig.INDEX_M_CONFIG),
-                config.getInt(KindredConfig.INDEX_EF_CONSTRUCTION_CONFIG),
-                config.getInt(KindredConfig.INDEX_EF_CONFIG));
+        KindredTopics topics = new KindredTopics(config);
+        PipelineSettings settings = config.pipelineSettings();
+        PatientPipeline pipeline = new PatientPipeline(catalog, outcomeRules(config), settings);
 
         StreamsBuilder builder = new StreamsBuilder();
 
-        builder.addGlobalStore(new VectorIndexStoreBuilder<List<TreatmentOutcome>>(INDEX_STORE, metric, hnsw)
+        builder.addGlobalStore(new VectorIndexStoreBuilder<List<TreatmentOutcome>>(INDEX_STORE, settings.metric(),
+                        config.hnswParameters())
                         .withPayloadCodec(new OutcomesCodec())
-                        .withSourceTopic(config.vectorsTopic())
+                        .withSourceTopic(topics.vectors().name())
                         .withSnapshots(config.getBoolean(KindredConfig.INDEX_SNAPSHOTS_CONFIG))
-                        .withTuning(IndexTuning.DEFAULTS
-                                .withCompaction(config.getDouble(KindredConfig.INDEX_COMPACTION_THRESHOLD_CONFIG),
-                                        IndexTuning.DEFAULTS.compactionMinDeleted())
-                                .withRecallSampleEvery(config.getInt(KindredConfig.INDEX_RECALL_SAMPLE_EVERY_CONFIG))),
-                config.vectorsTopic(),
-                Consumed.with(Serdes.String(), serdes.vector()).withName("patient-vectors-source"),
+                        .withTuning(config.indexTuning()),
+                topics.vectors().name(),
+                topics.vectors().consumed("patient-vectors-source"),
                 () -> new IndexUpdateProcessor(INDEX_STORE));
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PATIENT_STATE_STORE),
-                Serdes.String(), serdes.state()));
+                Serdes.String(), topics.state()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OUTCOME_DEADLINES_STORE),
                 Serdes.String(), Serdes.String()));
 
         FhirMapper mapper = new FhirMapper(catalog, config.resourceFetcher());
         KStream<String, Mapped> mapped = builder
-                .stream(config.inputTopics(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("fhir-input"))
+                .stream(topics.inputs(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("fhir-input"))
                 .process(() -> new FhirMappingProcessor(mapper), Named.as("map-fhir"));
 
         Map<String, KStream<String, Mapped>> byOutcome = mapped.split(Named.as("mapped-"))
@@ -97,22 +82,13 @@ public final class KindredTopology {
                 .defaultBranch(Branched.as("rejected"));
         byOutcome.get("mapped-rejected")
                 .mapValues(Mapped::deadLetter, Named.as("dead-letter-record"))
-                .to(config.deadLetterTopic(), Produced.with(Serdes.String(), serdes.deadLetter()).withName("dead-letter-sink"));
+                .to(topics.deadLetters().name(), topics.deadLetters().produced("dead-letter-sink"));
 
-        OutcomeRules rules = outcomeRules(config);
-        PatientStateUpdater updater = new PatientStateUpdater(catalog, rules, config.silentDiagnosisTags());
-        PatientVectorizer vectorizer = new PatientVectorizer(catalog);
-        Recommender recommender = new Recommender(rules, new Recommender.Settings(
-                config.getInt(KindredConfig.MIN_SUPPORT_CONFIG), config.getInt(KindredConfig.MAX_RECOMMENDATIONS_CONFIG)));
-        AlertFactory alerts = new AlertFactory(catalog, config.alertNeighbours(), metric, vectorizer, recommender);
-        OutcomeJudge judge = new OutcomeJudge(rules);
-        AlertSuppression suppression = new AlertSuppression(config.suppressionWindow());
         KStream<String, SpecificRecord> changes = byOutcome.get("mapped-facts")
                 .mapValues(Mapped::fact, Named.as("fact"))
-                .repartition(Repartitioned.with(Serdes.String(), serdes.fact()).withName("facts-by-patient"))
+                .repartition(Repartitioned.with(Serdes.String(), topics.fact()).withName("facts-by-patient"))
                 .process(() -> new PatientStateProcessor(PATIENT_STATE_STORE, INDEX_STORE, OUTCOME_DEADLINES_STORE,
-                        updater, vectorizer, alerts, judge, suppression, catalog.version()), Named.as("patient-state"),
-                        PATIENT_STATE_STORE, OUTCOME_DEADLINES_STORE);
+                        pipeline), Named.as("patient-state"), PATIENT_STATE_STORE, OUTCOME_DEADLINES_STORE);
 
         Map<String, KStream<String, SpecificRecord>> byType = changes.split(Named.as("change-"))
                 .branch((key, value) -> value instanceof PatientVector, Branched.as("vector"))
@@ -120,10 +96,10 @@ public final class KindredTopology {
                 .noDefaultBranch();
         byType.get("change-vector")
                 .mapValues(v -> (PatientVector) v, Named.as("as-vector"))
-                .to(config.vectorsTopic(), Produced.with(Serdes.String(), serdes.vector()).withName("vectors-sink"));
+                .to(topics.vectors().name(), topics.vectors().produced("vectors-sink"));
         byType.get("change-alert")
                 .mapValues(v -> (ClinicalAlert) v, Named.as("as-alert"))
-                .to(config.alertsTopic(), Produced.with(Serdes.String(), serdes.alert()).withName("alerts-sink"));
+                .to(topics.alerts().name(), topics.alerts().produced("alerts-sink"));
 
         return builder.build();
     }

@@ -13,7 +13,7 @@ import dev.kindred.avro.PatientVector;
 import dev.kindred.avro.SimilarPatient;
 import dev.kindred.avro.TriggerType;
 import dev.kindred.fhir.testing.FhirJson;
-import dev.kindred.topology.patient.PatientVectorizer;
+import dev.kindred.clinical.patient.PatientVectorizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -61,11 +61,11 @@ class KindredTopologyTest {
         props.put(KindredConfig.ALERT_NEIGHBOURS_CONFIG, "3");
         KindredConfig config = new KindredConfig(props);
         driver = new TopologyTestDriver(KindredTopology.build(config), KindredTopology.streamsProperties(props));
-        KindredSerdes serdes = new KindredSerdes(props);
+        KindredTopics topics = new KindredTopics(new KindredConfig(props));
         observations = driver.createInputTopic("fhir.observation", new ByteArraySerializer(), new ByteArraySerializer());
-        alerts = driver.createOutputTopic("cds.alerts", new StringDeserializer(), serdes.alert().deserializer());
-        vectors = driver.createOutputTopic("cds.patient-vectors", new StringDeserializer(), serdes.vector().deserializer());
-        deadLetters = driver.createOutputTopic("cds.dead-letter", new StringDeserializer(), serdes.deadLetter().deserializer());
+        alerts = driver.createOutputTopic("cds.alerts", new StringDeserializer(), topics.alerts().valueSerde().deserializer());
+        vectors = driver.createOutputTopic("cds.patient-vectors", new StringDeserializer(), topics.vectors().valueSerde().deserializer());
+        deadLetters = driver.createOutputTopic("cds.dead-letter", new StringDeserializer(), topics.deadLetters().valueSerde().deserializer());
     }
 
     @AfterEach

@@ -15,7 +15,7 @@ import dev.kindred.avro.PatientVector;
 import dev.kindred.avro.TreatmentOutcome;
 import dev.kindred.avro.TreatmentRecommendation;
 import dev.kindred.avro.TriggerType;
-import dev.kindred.topology.cards.CdsCards;
+import dev.kindred.clinical.cards.CdsCards;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -54,10 +54,10 @@ class OutcomesTopologyTest {
     @BeforeEach
     void start() throws IOException {
         driver = newDriver(tmp.resolve("state"));
-        KindredSerdes serdes = new KindredSerdes(props);
+        KindredTopics topics = new KindredTopics(new KindredConfig(props));
         input = driver.createInputTopic("fhir.observation", new ByteArraySerializer(), new ByteArraySerializer());
-        alerts = driver.createOutputTopic("cds.alerts", new StringDeserializer(), serdes.alert().deserializer());
-        vectors = driver.createOutputTopic("cds.patient-vectors", new StringDeserializer(), serdes.vector().deserializer());
+        alerts = driver.createOutputTopic("cds.alerts", new StringDeserializer(), topics.alerts().valueSerde().deserializer());
+        vectors = driver.createOutputTopic("cds.patient-vectors", new StringDeserializer(), topics.vectors().valueSerde().deserializer());
     }
 
     private Map<String, Object> props;
@@ -206,10 +206,10 @@ class OutcomesTopologyTest {
         send(observation("a", "Patient/p1", "2339-0", 250, "mg/dL", "2020-04-02T10:00:00Z"));
         String first = alerts.readValuesToList().get(0).getAlertId();
         try (TopologyTestDriver other = newDriver(tmp.resolve("other-state"))) {
-            KindredSerdes serdes = new KindredSerdes(props);
+            KindredTopics topics = new KindredTopics(new KindredConfig(props));
             other.createInputTopic("fhir.observation", new ByteArraySerializer(), new ByteArraySerializer())
                     .pipeInput(bytes(observation("a", "Patient/p1", "2339-0", 250, "mg/dL", "2020-04-02T10:00:00Z")));
-            assertThat(other.createOutputTopic("cds.alerts", new StringDeserializer(), serdes.alert().deserializer())
+            assertThat(other.createOutputTopic("cds.alerts", new StringDeserializer(), topics.alerts().valueSerde().deserializer())
                     .readValuesToList().get(0).getAlertId()).isEqualTo(first);
         }
     }

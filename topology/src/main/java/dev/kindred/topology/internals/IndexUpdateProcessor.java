@@ -3,7 +3,7 @@ package dev.kindred.topology.internals;
 import dev.kindred.avro.PatientVector;
 import dev.kindred.avro.TreatmentOutcome;
 import dev.kindred.index.VectorIndexStore;
-import dev.kindred.topology.patient.PatientVectorizer;
+import dev.kindred.clinical.patient.PatientVectorizer;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;

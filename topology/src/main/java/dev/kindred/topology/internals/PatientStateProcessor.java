@@ -3,22 +3,13 @@ package dev.kindred.topology.internals;
 import dev.kindred.avro.ClinicalAlert;
 import dev.kindred.avro.ClinicalFact;
 import dev.kindred.avro.PatientState;
-import dev.kindred.avro.PatientVector;
 import dev.kindred.avro.TreatmentOutcome;
+import dev.kindred.clinical.pipeline.PatientPipeline;
 import dev.kindred.index.VectorIndexStore;
-import dev.kindred.topology.alerts.AlertFactory;
-import dev.kindred.topology.alerts.AlertSuppression;
-import dev.kindred.topology.outcomes.OutcomeJudge;
-import dev.kindred.topology.outcomes.OutcomeSummary;
-import dev.kindred.topology.patient.PatientStateUpdater;
-import dev.kindred.topology.patient.PatientStates;
-import dev.kindred.topology.patient.PatientVectorizer;
-import dev.kindred.topology.patient.Trigger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -28,9 +19,9 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Applies each fact to the patient's state and emits what changed: the patient's new vectors with the
- * outcome summary as their payload, and an alert (similar patients from the global index, recommendations
- * from their outcomes) for every trigger that suppression lets through.
+ * Runs each fact through the {@link PatientPipeline} with the patient's stored state, the task's stream time
+ * and the global index, stores the new state and forwards what changed: the patient's vectors (with the
+ * outcome summary as their payload) and the pipeline's alerts.
  *
  * <p>Outcome windows close in stream time: the clock is the latest effective time among the facts this
  * task has processed (never more than a day past the wall clock, so one fact dated in the future cannot
@@ -42,44 +33,33 @@ import org.apache.kafka.streams.state.KeyValueStore;
 public final class PatientStateProcessor implements Processor<String, ClinicalFact, String, SpecificRecord> {
     static final String CLOCK_KEY = "~clock";
     static final Duration MAX_FUTURE = Duration.ofDays(1);
+    static final String DEADLINE_PREFIX = "d";
 
     private final String stateStoreName;
     private final String indexStoreName;
     private final String deadlineStoreName;
-    private final PatientStateUpdater updater;
-    private final PatientVectorizer vectorizer;
-    private final AlertFactory alerts;
-    private final OutcomeJudge judge;
-    private final OutcomeSummary summary;
-    private final AlertSuppression suppression;
-    private final String catalogVersion;
+    private final PatientPipeline pipeline;
 
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, PatientState> states;
     private KeyValueStore<String, String> deadlines;
-    private VectorIndexStore<List<TreatmentOutcome>> index;
+    private StorePatientIndex index;
     private Instant clock;
 
     public PatientStateProcessor(String stateStoreName, String indexStoreName, String deadlineStoreName,
-            PatientStateUpdater updater, PatientVectorizer vectorizer, AlertFactory alerts, OutcomeJudge judge,
-            AlertSuppression suppression, String catalogVersion) {
+            PatientPipeline pipeline) {
         this.stateStoreName = stateStoreName;
         this.indexStoreName = indexStoreName;
         this.deadlineStoreName = deadlineStoreName;
-        this.updater = updater;
-        this.vectorizer = vectorizer;
-        this.alerts = alerts;
-        this.judge = judge;
-        this.summary = new OutcomeSummary(judge);
-        this.suppression = suppression;
-        this.catalogVersion = catalogVersion;
+        this.pipeline = pipeline;
     }
 
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.states = context.getStateStore(stateStoreName);
-        this.index = context.getStateStore(indexStoreName);
+        VectorIndexStore<List<TreatmentOutcome>> store = context.getStateStore(indexStoreName);
+        this.index = new StorePatientIndex(store);
         this.deadlines = context.getStateStore(deadlineStoreName);
         String saved = deadlines.get(CLOCK_KEY);
         this.clock = saved == null ? null : Instant.ofEpochMilli(Long.parseLong(saved));
@@ -88,44 +68,28 @@ public final class PatientStateProcessor implements Processor<String, ClinicalFa
     @Override
     public void process(Record<String, ClinicalFact> record) {
         String key = record.key();
-        ClinicalFact fact = record.value();
-        advanceClock(fact.getEffectiveTime());
-
-        PatientStateUpdater.Update update = updater.apply(states.get(key), fact);
-        PatientState state = update.state();
-        boolean changed = update.changed();
-        PatientState judged = judge.judge(state, clock);
-        if (judged != state) {
-            // The version must grow when only the judge changed the state, so the index takes the new payload.
-            state = changed ? judged : PatientStates.next(judged);
-            changed = true;
-        }
-        if (changed) {
-            AlertSuppression.Result kept = suppression.filter(state, update.triggers());
-            state = kept.state();
-            states.put(key, state);
-            schedule(key, state);
-            Map<String, List<Float>> vectors = publishVector(record, key, state);
-            for (Trigger trigger : kept.kept()) {
-                ClinicalAlert alert = alerts.build(trigger, state, vectors, index, Instant.now());
+        advanceClock(record.value().getEffectiveTime());
+        PatientPipeline.Step step = pipeline.process(states.get(key), List.of(record.value()), clock, index,
+                Instant.ofEpochMilli(context.currentSystemTimeMs()));
+        if (step.changed()) {
+            save(record, key, step);
+            for (ClinicalAlert alert : step.alerts()) {
                 context.forward(record.withKey(key).withValue(alert));
             }
         }
         closeDueWindows(record);
     }
 
-    private Map<String, List<Float>> publishVector(Record<String, ClinicalFact> record, String key, PatientState state) {
-        Map<String, List<Float>> vectors = vectorizer.vectors(state);
-        context.forward(record.withKey(key).withValue(PatientVector.newBuilder()
-                .setPatientKey(key)
-                .setVersion(state.getVersion())
-                .setVectors(vectors)
-                .setCatalogVersion(catalogVersion)
-                .setEffectiveTime(state.getLastEventTime() != null ? state.getLastEventTime()
-                        : Instant.ofEpochMilli(record.timestamp()))
-                .setOutcomes(summary.outcomes(state))
-                .build()));
-        return vectors;
+    /** Stores the new state, schedules its next outcome deadline and publishes its vectors. */
+    private void save(Record<String, ClinicalFact> record, String key, PatientPipeline.Step step) {
+        PatientState state = step.state();
+        states.put(key, state);
+        Instant next = pipeline.nextDeadline(state);
+        if (next != null) {
+            deadlines.put(deadlineKey(next, key), key);
+        }
+        context.forward(record.withKey(key).withValue(pipeline.vectorRecord(state, step.vectors(),
+                Instant.ofEpochMilli(record.timestamp()))));
     }
 
     private void advanceClock(Instant effectiveTime) {
@@ -134,13 +98,6 @@ public final class PatientStateProcessor implements Processor<String, ClinicalFa
         if (clock == null || t.isAfter(clock)) {
             clock = t;
             deadlines.put(CLOCK_KEY, Long.toString(clock.toEpochMilli()));
-        }
-    }
-
-    private void schedule(String key, PatientState state) {
-        Instant next = judge.nextDeadline(state);
-        if (next != null) {
-            deadlines.put(deadlineKey(next, key), key);
         }
     }
 
@@ -163,18 +120,12 @@ public final class PatientStateProcessor implements Processor<String, ClinicalFa
             if (state == null) {
                 continue;
             }
-            PatientState judged = judge.judge(state, clock);
-            if (judged == state) {
-                continue;
+            PatientPipeline.Step step = pipeline.judge(state, clock);
+            if (step.changed()) {
+                save(record, patient, step);
             }
-            judged = PatientStates.next(judged);
-            states.put(patient, judged);
-            schedule(patient, judged);
-            publishVector(record, patient, judged);
         }
     }
-
-    static final String DEADLINE_PREFIX = "d";
 
     /** Store key ordering deadlines by time (sign bit flipped, fixed-width hex, so earlier sorts first). */
     static String deadlineKey(Instant deadline, String patientKey) {

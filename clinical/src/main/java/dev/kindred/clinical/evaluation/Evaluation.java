@@ -1,0 +1,398 @@
+package dev.kindred.clinical.evaluation;
+
+import dev.kindred.avro.ClinicalAlert;
+import dev.kindred.avro.ClinicalFact;
+import dev.kindred.avro.Demographics;
+import dev.kindred.avro.EffectiveTimeSource;
+import dev.kindred.avro.FactKind;
+import dev.kindred.avro.OutcomeStatus;
+import dev.kindred.avro.PatientState;
+import dev.kindred.avro.TreatmentCourse;
+import dev.kindred.avro.TreatmentEpisode;
+import dev.kindred.avro.TreatmentOutcome;
+import dev.kindred.clinical.outcomes.OutcomeRules;
+import dev.kindred.clinical.outcomes.OutcomeSummary;
+import dev.kindred.clinical.pipeline.InMemoryPatientIndex;
+import dev.kindred.clinical.pipeline.PatientPipeline;
+import dev.kindred.clinical.patient.PatientVectorizer;
+import dev.kindred.clinical.patient.VectorWeights;
+import dev.kindred.clinical.recommend.Recommender;
+import dev.kindred.fhir.catalog.FeatureCatalog;
+import dev.kindred.index.Neighbour;
+import dev.kindred.index.VectorIndex;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Offline quality evaluation with a time split, run through the same {@link PatientPipeline} as the stream,
+ * in-process, with an {@link InMemoryPatientIndex} of the population at the cutoff.
+ *
+ * <ol>
+ *   <li>Each patient's facts are loaded in effective-time order up to the cutoff (by default the time that
+ *       leaves a fifth of the recorded events after it), outcomes judged as the stream would; the state at
+ *       the cutoff gives the patient's vectors and outcome summary, which go into the index. The population
+ *       is every patient with a clinical vector at the cutoff and alive then.</li>
+ *   <li>{@code neighbour_condition_lift}: over chronic disorders (Conditions whose display ends in
+ *       "(disorder)") active after the cutoff in at least {@code minDisorderPatients} patients of the
+ *       population, the macro-average of (share of a patient's k neighbours who have the disorder) /
+ *       (its prevalence), over the patients who have it; also with exact search and with random
+ *       neighbours.</li>
+ *   <li>{@code coverage}: the rest of each patient's facts go through the pipeline, facts of the same time
+ *       together, against the cutoff index; the share of the alerts raised (after suppression) that carry a
+ *       recommendation.</li>
+ *   <li>{@code outcome_auroc}: every treatment course started after the cutoff whose outcome became known is
+ *       predicted by the neighbours' outcomes for that treatment at the cutoff (the similarity-weighted
+ *       improvement rate, shrunk towards the population rate by {@value #PRIOR_WEIGHT} neighbours' worth),
+ *       against {@code outcome_auroc_population}: the population rate of each treatment alone.</li>
+ * </ol>
+ */
+public final class Evaluation {
+    /** Share of the recorded events the default cutoff leaves after it. */
+    public static final double HELD_OUT_SHARE = 0.2;
+    /** Weight, in neighbours, of the population rate in the neighbour-based outcome estimate. */
+    public static final double PRIOR_WEIGHT = 2.0;
+
+    private final FeatureCatalog catalog;
+    private final EvaluationSettings settings;
+    private final PatientPipeline pipeline;
+
+    public Evaluation(FeatureCatalog catalog, OutcomeRules rules, EvaluationSettings settings) {
+        this.catalog = catalog;
+        this.settings = settings;
+        this.pipeline = new PatientPipeline(catalog, rules, settings.pipeline());
+    }
+
+    /** The default cutoff: the effective time that leaves {@link #HELD_OUT_SHARE} of the timed events after it. */
+    public static Instant defaultCutoff(Map<String, List<ClinicalFact>> facts) {
+        List<Long> times = timeline(facts);
+        if (times.isEmpty()) {
+            throw new IllegalArgumentException("no timed facts to evaluate");
+        }
+        return Instant.ofEpochMilli(times.get((int) Math.floor((1 - HELD_OUT_SHARE) * (times.size() - 1))));
+    }
+
+    private static List<Long> timeline(Map<String, List<ClinicalFact>> facts) {
+        List<Long> times = new ArrayList<>();
+        for (List<ClinicalFact> list : facts.values()) {
+            for (ClinicalFact f : list) {
+                if (timed(f)) {
+                    times.add(f.getEffectiveTime().toEpochMilli());
+                }
+            }
+        }
+        Collections.sort(times);
+        return times;
+    }
+
+    private static boolean timed(ClinicalFact f) {
+        return f.getKind() != FactKind.DEMOGRAPHICS && f.getEffectiveTimeSource() != EffectiveTimeSource.ARRIVAL;
+    }
+
+    /** A patient's facts in the order a replay sends them: demographics first, then by effective time. */
+    static List<ClinicalFact> ordered(List<ClinicalFact> facts) {
+        List<ClinicalFact> out = new ArrayList<>(facts);
+        out.sort(Comparator.comparing((ClinicalFact f) -> f.getKind() == FactKind.DEMOGRAPHICS ? 0 : 1)
+                .thenComparing(ClinicalFact::getEffectiveTime));
+        return out;
+    }
+
+    /** A course decided after the cutoff: the treatment, what it was for, and whether it improved. */
+    record Decided(String treatment, String reason, Instant start, boolean improved, String rule) {
+    }
+
+    /** One patient's walk through time. */
+    private final class PatientRun {
+        final String key;
+        final List<ClinicalFact> facts;
+        int next;
+        PatientState state;
+        /** Courses started after the cutoff whose outcome became known, as they were first seen decided. */
+        final Map<String, Decided> decided = new LinkedHashMap<>();
+
+        PatientRun(String key, List<ClinicalFact> facts) {
+            this.key = key;
+            this.facts = ordered(facts);
+        }
+
+        /** Loads the facts up to and including {@code until}, judging at each fact's own time. */
+        void loadUntil(Instant until) {
+            while (next < facts.size()) {
+                ClinicalFact f = facts.get(next);
+                if (f.getKind() != FactKind.DEMOGRAPHICS && f.getEffectiveTime().isAfter(until)) {
+                    return;
+                }
+                next++;
+                // A Patient resource carries no clinical time: it closes no outcome window.
+                Instant clock = f.getKind() == FactKind.DEMOGRAPHICS ? null : f.getEffectiveTime();
+                state = pipeline.load(state, List.of(f), clock).state();
+            }
+        }
+
+        /** The facts of the next effective time, together. */
+        List<ClinicalFact> nextGroup() {
+            Instant time = facts.get(next).getEffectiveTime();
+            int end = next;
+            while (end < facts.size() && facts.get(end).getEffectiveTime().equals(time)) {
+                end++;
+            }
+            List<ClinicalFact> group = facts.subList(next, end);
+            next = end;
+            return group;
+        }
+
+        /** Remembers the courses started after {@code cutoff} that the state now holds as decided. */
+        void recordDecided(Instant cutoff) {
+            for (Map.Entry<String, TreatmentCourse> course : state.getTreatments().entrySet()) {
+                for (TreatmentEpisode e : course.getValue().getEpisodes()) {
+                    if (e.getStatus() != OutcomeStatus.UNKNOWN && e.getStart().isAfter(cutoff)) {
+                        decided.putIfAbsent(course.getKey() + "@" + e.getStart().toEpochMilli(), new Decided(
+                                course.getKey(), OutcomeSummary.primaryReason(e, state.getDiagnoses()),
+                                e.getStart(), e.getStatus() == OutcomeStatus.IMPROVED, e.getRule()));
+                    }
+                }
+            }
+        }
+    }
+
+    public EvaluationReport run(Map<String, List<ClinicalFact>> facts) {
+        Instant cutoff = settings.cutoff() != null ? settings.cutoff() : defaultCutoff(facts);
+        List<Long> times = timeline(facts);
+        Instant end = Instant.ofEpochMilli(times.get(times.size() - 1));
+        PatientVectorizer vectorizer = pipeline.vectorizer();
+        String clinical = vectorizer.clinicalSpace();
+
+        // 1. States at the cutoff; the population and its index.
+        Map<String, PatientRun> runs = new TreeMap<>();
+        facts.forEach((key, list) -> runs.put(key, new PatientRun(key, list)));
+        Map<String, PatientState> atCutoff = new TreeMap<>();
+        Map<String, float[]> vectors = new TreeMap<>();
+        for (PatientRun run : runs.values()) {
+            run.loadUntil(cutoff);
+            if (run.state == null) {
+                continue;
+            }
+            run.state = pipeline.judge(run.state, cutoff).state();
+            atCutoff.put(run.key, run.state);
+            List<Float> v = vectorizer.vectors(run.state).get(clinical);
+            if (v != null && alive(run.state.getDemographics(), cutoff)) {
+                vectors.put(run.key, PatientVectorizer.toArray(v));
+            }
+        }
+        if (vectors.isEmpty()) {
+            throw new IllegalArgumentException("no patient has a clinical vector before the cutoff " + cutoff);
+        }
+        List<String> population = new ArrayList<>(vectors.keySet());
+        InMemoryPatientIndex cutoffIndex = new InMemoryPatientIndex(settings.pipeline().metric(), settings.hnsw());
+        Map<String, List<TreatmentOutcome>> payloads = new HashMap<>();
+        for (String key : population) {
+            List<TreatmentOutcome> payload = pipeline.outcomes(atCutoff.get(key));
+            payloads.put(key, payload);
+            cutoffIndex.upsert(clinical, key, atCutoff.get(key).getVersion(), vectors.get(key), payload);
+        }
+        VectorIndex<List<TreatmentOutcome>> index = cutoffIndex.index(clinical);
+
+        // 2. Neighbours: approximate, exact, random.
+        int k = Math.min(settings.k(), population.size() - 1);
+        Map<String, List<Neighbour<List<TreatmentOutcome>>>> approx = new HashMap<>();
+        Map<String, List<String>> exact = new HashMap<>();
+        Map<String, List<String>> random = new HashMap<>();
+        Random rng = new Random(settings.seed());
+        double recallSum = 0;
+        for (String key : population) {
+            List<Neighbour<List<TreatmentOutcome>>> a = index.search(vectors.get(key), k, i -> !i.key().equals(key));
+            List<String> e = index.exactSearch(vectors.get(key), k, i -> !i.key().equals(key)).stream()
+                    .map(Neighbour::key).toList();
+            approx.put(key, a);
+            exact.put(key, e);
+            Set<String> ek = new HashSet<>(e);
+            recallSum += e.isEmpty() ? 1 : a.stream().filter(n -> ek.contains(n.key())).count() / (double) e.size();
+            List<String> others = new ArrayList<>(population);
+            others.remove(key);
+            Collections.shuffle(others, rng);
+            random.put(key, others.subList(0, k));
+        }
+
+        // 3. Disorders active after the cutoff, and the lifts.
+        Set<String> inPopulation = new HashSet<>(population);
+        Map<String, String> disorderNames = new HashMap<>();
+        Map<String, Set<String>> disorderPatients = disordersAfter(facts, inPopulation, cutoff, end, disorderNames);
+        Map<String, List<String>> approxKeys = new HashMap<>();
+        approx.forEach((key, list) -> approxKeys.put(key, list.stream().map(Neighbour::key).toList()));
+        List<EvaluationReport.DisorderLift> lifts = new ArrayList<>();
+        for (Map.Entry<String, Set<String>> d : disorderPatients.entrySet()) {
+            Set<String> having = d.getValue();
+            double prevalence = (double) having.size() / population.size();
+            lifts.add(new EvaluationReport.DisorderLift(d.getKey(), disorderNames.get(d.getKey()), having.size(),
+                    prevalence, lift(having, prevalence, approxKeys), lift(having, prevalence, exact),
+                    lift(having, prevalence, random)));
+        }
+        Double baselineLatest = null;
+        Double baselineAgeSex = null;
+        if (settings.baselines()) {
+            baselineLatest = baselineLift(VectorWeights.LATEST_VALUES_ONLY, population, atCutoff, disorderPatients);
+            baselineAgeSex = baselineLift(VectorWeights.DEMOGRAPHICS_ONLY, population, atCutoff, disorderPatients);
+        }
+
+        // 4. After the cutoff: the pipeline's alerts (coverage) and the outcomes of courses started after it.
+        int alerts = 0;
+        int covered = 0;
+        for (PatientRun run : runs.values()) {
+            while (run.next < run.facts.size()) {
+                List<ClinicalFact> group = run.nextGroup();
+                Instant time = group.get(0).getEffectiveTime();
+                PatientPipeline.Step step = pipeline.process(run.state, group, time, cutoffIndex, time);
+                run.state = step.state();
+                for (ClinicalAlert alert : step.alerts()) {
+                    alerts++;
+                    covered += alert.getRecommendations().isEmpty() ? 0 : 1;
+                }
+                if (step.judged()) {
+                    run.recordDecided(cutoff);
+                }
+            }
+            if (run.state != null && inPopulation.contains(run.key)) {
+                PatientPipeline.Step last = pipeline.judge(run.state, end);
+                run.state = last.state();
+                if (last.judged()) {
+                    run.recordDecided(cutoff);
+                }
+            }
+        }
+        OutcomePrediction prediction = predictOutcomes(runs, inPopulation, approx, new PopulationRates(payloads));
+        return new EvaluationReport(facts.size(), population.size(), k, cutoff, end, mean(lifts,
+                EvaluationReport.DisorderLift::lift), mean(lifts, EvaluationReport.DisorderLift::liftExact),
+                mean(lifts, EvaluationReport.DisorderLift::liftRandom), baselineLatest, baselineAgeSex,
+                recallSum / population.size(), Auroc.of(prediction.byNeighbours()), Auroc.of(prediction.byPopulation()),
+                Auroc.of(prediction.byPopulationAndReason()), prediction.byNeighbours().size(), prediction.improved(),
+                alerts, covered, lifts, prediction.casesByRule());
+    }
+
+    /** The outcome cases, scored by the neighbours, by the population rate and by the rate given the reason. */
+    private record OutcomePrediction(List<Auroc.Case> byNeighbours, List<Auroc.Case> byPopulation,
+            List<Auroc.Case> byPopulationAndReason, int improved, Map<String, Integer> casesByRule) {
+    }
+
+    private OutcomePrediction predictOutcomes(Map<String, PatientRun> runs, Set<String> inPopulation,
+            Map<String, List<Neighbour<List<TreatmentOutcome>>>> approx, PopulationRates populationRates) {
+        List<Auroc.Case> byNeighbours = new ArrayList<>();
+        List<Auroc.Case> byPopulation = new ArrayList<>();
+        List<Auroc.Case> byPopulationAndReason = new ArrayList<>();
+        Map<String, Integer> casesByRule = new TreeMap<>();
+        int improved = 0;
+        for (PatientRun run : runs.values()) {
+            if (run.state == null || !inPopulation.contains(run.key)) {
+                continue;
+            }
+            List<Recommender.Evidence> neighbourEvidence = evidence(approx.get(run.key));
+            for (Decided d : run.decided.values()) {
+                improved += d.improved() ? 1 : 0;
+                casesByRule.merge(String.valueOf(d.rule()), 1, Integer::sum);
+                double prior = populationRates.rate(d.treatment(), null);
+                // What the treatment was given for is known when it is given: the recommender's focus.
+                Recommender.Tally t = Recommender.tally(neighbourEvidence, new Recommender.Focus(null, d.reason()))
+                        .get(d.treatment());
+                double estimate = t == null || t.withOutcome() == 0 ? prior
+                        : (t.withOutcome() * t.weightedRate() + PRIOR_WEIGHT * prior) / (t.withOutcome() + PRIOR_WEIGHT);
+                byNeighbours.add(new Auroc.Case(estimate, d.improved()));
+                byPopulation.add(new Auroc.Case(prior, d.improved()));
+                byPopulationAndReason.add(new Auroc.Case(populationRates.rate(d.treatment(), d.reason()),
+                        d.improved()));
+            }
+        }
+        return new OutcomePrediction(byNeighbours, byPopulation, byPopulationAndReason, improved, casesByRule);
+    }
+
+    /** Chronic disorders of the population active after the cutoff, with enough patients, by system|code. */
+    private Map<String, Set<String>> disordersAfter(Map<String, List<ClinicalFact>> facts, Set<String> inPopulation,
+            Instant cutoff, Instant end, Map<String, String> names) {
+        Map<String, Set<String>> disorderPatients = new TreeMap<>();
+        facts.forEach((key, list) -> {
+            if (!inPopulation.contains(key)) {
+                return;
+            }
+            for (ClinicalFact f : list) {
+                if (f.getKind() == FactKind.DIAGNOSIS && !f.getRetracted() && f.getDisplay() != null
+                        && f.getDisplay().trim().endsWith("(disorder)") && !f.getEffectiveTime().isAfter(end)
+                        && (f.getEndTime() == null || f.getEndTime().isAfter(cutoff))) {
+                    String code = OutcomeRules.key(f.getSystem(), f.getCode());
+                    disorderPatients.computeIfAbsent(code, c -> new HashSet<>()).add(key);
+                    names.putIfAbsent(code, f.getDisplay());
+                }
+            }
+        });
+        disorderPatients.values().removeIf(s -> s.size() < settings.minDisorderPatients());
+        return disorderPatients;
+    }
+
+    private List<Recommender.Evidence> evidence(List<Neighbour<List<TreatmentOutcome>>> neighbours) {
+        List<Recommender.Evidence> out = new ArrayList<>();
+        for (Neighbour<List<TreatmentOutcome>> n : neighbours) {
+            out.add(new Recommender.Evidence(n.key(), settings.pipeline().metric().similarity(n.distance()),
+                    n.payload()));
+        }
+        return out;
+    }
+
+    private static double mean(List<EvaluationReport.DisorderLift> lifts,
+            java.util.function.ToDoubleFunction<EvaluationReport.DisorderLift> value) {
+        return lifts.stream().mapToDouble(value).average().orElse(Double.NaN);
+    }
+
+    /** Per-disorder lift: mean share of neighbours with the disorder over the patients having it, over prevalence. */
+    static double lift(Set<String> having, double prevalence, Map<String, List<String>> neighbours) {
+        double sum = 0;
+        int n = 0;
+        for (String key : having) {
+            List<String> ns = neighbours.get(key);
+            if (ns == null || ns.isEmpty()) {
+                continue;
+            }
+            sum += ns.stream().filter(having::contains).count() / (double) ns.size();
+            n++;
+        }
+        return n == 0 || prevalence == 0 ? Double.NaN : sum / n / prevalence;
+    }
+
+    private double baselineLift(VectorWeights weights, List<String> population, Map<String, PatientState> atCutoff,
+            Map<String, Set<String>> disorders) {
+        PatientVectorizer baseline = new PatientVectorizer(catalog, weights);
+        String space = baseline.clinicalSpace();
+        Map<String, float[]> vs = new HashMap<>();
+        for (String key : population) {
+            List<Float> v = baseline.vectors(atCutoff.get(key)).get(space);
+            vs.put(key, v == null ? new float[baseline.dimensions(space).size()] : PatientVectorizer.toArray(v));
+        }
+        Map<String, List<String>> neighbours = new HashMap<>();
+        int k = Math.min(settings.k(), population.size() - 1);
+        for (String key : population) {
+            float[] q = vs.get(key);
+            List<String> others = new ArrayList<>(population);
+            others.remove(key);
+            // Exact search, ties broken by key so the baseline is reproducible.
+            others.sort(Comparator.comparingDouble((String o) -> settings.pipeline().metric().distance(q, vs.get(o)))
+                    .thenComparing(Function.identity()));
+            neighbours.put(key, others.subList(0, k));
+        }
+        return disorders.entrySet().stream()
+                .mapToDouble(d -> lift(d.getValue(), (double) d.getValue().size() / population.size(), neighbours))
+                .average().orElse(Double.NaN);
+    }
+
+    private static boolean alive(Demographics d, Instant at) {
+        if (d == null || !d.getDeceased()) {
+            return true;
+        }
+        return d.getDeceasedTime() != null && d.getDeceasedTime().isAfter(at);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.kindred.clinical.evaluation;
+
+import dev.kindred.clinical.pipeline.PipelineSettings;
+import dev.kindred.index.HnswParameters;
+import java.time.Instant;
+
+/**
+ * How {@link Evaluation} runs.
+ *
+ * @param pipeline the settings of the pipeline under evaluation; its {@code alertNeighbours} is the k of every
+ *     neighbour list measured
+ * @param cutoff the time split; null leaves {@link Evaluation#HELD_OUT_SHARE} of the events after it
+ * @param hnsw the parameters of the cutoff index
+ * @param minDisorderPatients disorders are measured when active after the cutoff in at least this many patients
+ * @param seed for the random-neighbour baseline
+ * @param baselines also measure the naive vector designs (latest values only; age and sex only)
+ */
+public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, HnswParameters hnsw,
+        int minDisorderPatients, long seed, boolean baselines) {
+
+    public static final EvaluationSettings DEFAULTS = new Builder().build();
+
+    public int k() {
+        return pipeline.alertNeighbours();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().pipeline(pipeline).cutoff(cutoff).hnsw(hnsw).minDisorderPatients(minDisorderPatients)
+                .seed(seed).baselines(baselines);
+    }
+
+    /** Named construction, starting from the defaults `kindred evaluate` uses. */
+    public static final class Builder {
+        private PipelineSettings pipeline = PipelineSettings.DEFAULTS;
+        private Instant cutoff;
+        private HnswParameters hnsw = HnswParameters.DEFAULTS;
+        private int minDisorderPatients = 15;
+        private long seed = 42;
+        private boolean baselines = true;
+
+        private Builder() {
+        }
+
+        public Builder pipeline(PipelineSettings p) {
+            pipeline = p;
+            return this;
+        }
+
+        public Builder cutoff(Instant c) {
+            cutoff = c;
+            return this;
+        }
+
+        public Builder hnsw(HnswParameters h) {
+            hnsw = h;
+            return this;
+        }
+
+        public Builder minDisorderPatients(int n) {
+            minDisorderPatients = n;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            seed = s;
+            return this;
+        }
+
+        public Builder baselines(boolean on) {
+            baselines = on;
+            return this;
+        }
+
+        public EvaluationSettings build() {
+            return new EvaluationSettings(pipeline, cutoff, hnsw, minDisorderPatients, seed, baselines);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.kindred.topology;
+
+import dev.kindred.avro.ClinicalAlert;
+import dev.kindred.avro.ClinicalFact;
+import dev.kindred.avro.DeadLetter;
+import dev.kindred.avro.PatientState;
+import dev.kindred.avro.PatientVector;
+import dev.kindred.serde.RegistryAvroSerde;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Every topic Kindred reads or writes, each bound to its serdes, with the names from the configuration. Keys
+ * are plain UTF-8 patient keys (input keys are ignored: they are never trusted for identity); values are Avro
+ * in the Confluent wire format against the configured schema registry, except the FHIR JSON input.
+ */
+public final class KindredTopics {
+    private final List<String> inputs;
+    private final Topic<String, PatientVector> vectors;
+    private final Topic<String, ClinicalAlert> alerts;
+    private final Topic<String, DeadLetter> deadLetters;
+    private final Serde<ClinicalFact> fact;
+    private final Serde<PatientState> state;
+
+    public KindredTopics(KindredConfig config) {
+        var registry = config.originals();
+        this.inputs = config.inputTopics();
+        this.vectors = new Topic<>(config.vectorsTopic(), Serdes.String(),
+                RegistryAvroSerde.specific(PatientVector.class, registry, false));
+        this.alerts = new Topic<>(config.alertsTopic(), Serdes.String(),
+                RegistryAvroSerde.specific(ClinicalAlert.class, registry, false));
+        this.deadLetters = new Topic<>(config.deadLetterTopic(), Serdes.String(),
+                RegistryAvroSerde.specific(DeadLetter.class, registry, false));
+        this.fact = RegistryAvroSerde.specific(ClinicalFact.class, registry, false);
+        this.state = RegistryAvroSerde.specific(PatientState.class, registry, false);
+    }
+
+    /** The FHIR input topics: raw bytes, any resource type on any of them. */
+    public List<String> inputs() {
+        return inputs;
+    }
+
+    /** cds.patient-vectors: compacted, keyed by patient; a tombstone erases the patient. */
+    public Topic<String, PatientVector> vectors() {
+        return vectors;
+    }
+
+    /** cds.alerts, keyed by patient. */
+    public Topic<String, ClinicalAlert> alerts() {
+        return alerts;
+    }
+
+    /** cds.dead-letter: what could not be processed, with its original bytes and the reason. */
+    public Topic<String, DeadLetter> deadLetters() {
+        return deadLetters;
+    }
+
+    /** Facts on the internal repartition topic. */
+    public Serde<ClinicalFact> fact() {
+        return fact;
+    }
+
+    /** Patient state in its store and changelog. */
+    public Serde<PatientState> state() {
+        return state;
+    }
+}
