@@ -133,8 +133,7 @@ public final class Evaluation {
                     return;
                 }
                 next++;
-                // A Patient resource carries no clinical time: it closes no outcome window.
-                Instant clock = f.getKind() == FactKind.DEMOGRAPHICS ? null : f.getEffectiveTime();
+                Instant clock = PatientPipeline.advancesClock(f) ? f.getEffectiveTime() : null;
                 state = pipeline.load(state, List.of(f), clock).state();
             }
         }

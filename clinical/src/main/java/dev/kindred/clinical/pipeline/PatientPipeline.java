@@ -2,6 +2,7 @@ package dev.kindred.clinical.pipeline;
 
 import dev.kindred.avro.ClinicalAlert;
 import dev.kindred.avro.ClinicalFact;
+import dev.kindred.avro.FactKind;
 import dev.kindred.avro.PatientState;
 import dev.kindred.avro.PatientVector;
 import dev.kindred.avro.TreatmentOutcome;
@@ -126,6 +127,14 @@ public final class PatientPipeline {
         }
         PatientState next = PatientStates.next(judged);
         return new Step(next, true, true, List.of(), vectorizer.vectors(next), List.of());
+    }
+
+    /**
+     * Whether a fact moves stream time, the clock outcome windows close by. A Patient resource carries no
+     * clinical time (its time is when it was last updated or arrived), so it must not close any window.
+     */
+    public static boolean advancesClock(ClinicalFact fact) {
+        return fact.getKind() != FactKind.DEMOGRAPHICS;
     }
 
     /** When the patient's earliest open course can be judged, or null when none is open. */

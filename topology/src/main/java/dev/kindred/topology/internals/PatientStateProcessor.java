@@ -25,7 +25,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>Outcome windows close in stream time: the clock is the latest effective time among the facts this
  * task has processed (never more than a day past the wall clock, so one fact dated in the future cannot
- * close every window). A patient whose course awaits its window is listed in the deadlines store under the
+ * close every window; Patient resources, which carry no clinical time, do not move it). A patient whose course awaits its window is listed in the deadlines store under the
  * deadline; when the clock passes it, the patient's outcomes are judged and its vector (with the new
  * payload) is published again, even if nothing else arrived for that patient. The clock is kept in the same
  * store, so a restart resumes from it.
@@ -68,7 +68,9 @@ public final class PatientStateProcessor implements Processor<String, ClinicalFa
     @Override
     public void process(Record<String, ClinicalFact> record) {
         String key = record.key();
-        advanceClock(record.value().getEffectiveTime());
+        if (PatientPipeline.advancesClock(record.value())) {
+            advanceClock(record.value().getEffectiveTime());
+        }
         PatientPipeline.Step step = pipeline.process(states.get(key), List.of(record.value()), clock, index,
                 Instant.ofEpochMilli(context.currentSystemTimeMs()));
         if (step.changed()) {
