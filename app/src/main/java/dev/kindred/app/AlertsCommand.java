@@ -1,5 +1,6 @@
 package dev.kindred.app;
 
+import dev.kindred.topology.KindredConfig;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindred.avro.ClinicalAlert;
@@ -62,7 +63,7 @@ final class AlertsCommand implements Callable<Integer> {
             description = "Schema registry URL (kindred demo prints it).")
     String registryUrl;
 
-    @Option(names = "--topic", defaultValue = "cds.alerts", paramLabel = "TOPIC",
+    @Option(names = "--topic", defaultValue = KindredConfig.DEFAULT_ALERTS_TOPIC, paramLabel = "TOPIC",
             description = "Alerts topic (default ${DEFAULT-VALUE}).")
     String topic;
 

@@ -1,6 +1,7 @@
 package dev.kindred.app;
 
 import dev.kindred.devstack.EmbeddedKafkaBroker;
+import dev.kindred.fhir.FhirTopics;
 import dev.kindred.connectors.replay.EventTimeReplayer;
 import dev.kindred.connectors.synthea.SyntheaFeed;
 import dev.kindred.devstack.registry.InProcessSchemaRegistry;
@@ -36,7 +37,7 @@ final class DemoCommand implements Callable<Integer> {
      * record (claims, encounters, documents) is not replayed. Medications travel contained in the requests
      * that name them (the file reader makes each bundled resource stand alone).
      */
-    static final Map<String, String> REPLAYED_TYPES = EventTimeReplayer.STANDARD_TOPICS;
+    static final Map<String, String> REPLAYED_TYPES = FhirTopics.BY_TYPE;
 
     @Option(names = "--patients", defaultValue = "100", description = "Synthea patients to generate (default ${DEFAULT-VALUE}).")
     int patients;
@@ -103,7 +104,7 @@ final class DemoCommand implements Callable<Integer> {
             EventTimeReplayer.Summary replay;
             try (Producer<byte[], byte[]> producer = EventTimeReplayer.newProducer(stack.broker.bootstrapServers(), Map.of())) {
                 ProgressBar bar = new ProgressBar(err, "replaying");
-                replay = new EventTimeReplayer(producer, REPLAYED_TYPES, "fhir.observation")
+                replay = new EventTimeReplayer(producer, REPLAYED_TYPES, FhirTopics.forType("Observation"))
                         .replay(sources, bar::update);
             }
             err.printf("replayed %,d records of %,d patients%n", replay.sent(), replay.distinctPatients());

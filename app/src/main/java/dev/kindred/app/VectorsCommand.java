@@ -6,6 +6,7 @@ import dev.kindred.avro.ClinicalFact;
 import dev.kindred.avro.FeatureValue;
 import dev.kindred.avro.PatientState;
 import dev.kindred.connectors.files.FhirFileReader;
+import dev.kindred.connectors.files.FhirFiles;
 import dev.kindred.connectors.files.FhirResourceRecord;
 import dev.kindred.fhir.FhirMapper;
 import dev.kindred.fhir.HttpResourceFetcher;
@@ -16,12 +17,7 @@ import dev.kindred.fhir.catalog.FeatureCatalog;
 import dev.kindred.clinical.patient.PatientStateUpdater;
 import dev.kindred.clinical.patient.PatientVectorizer;
 import dev.kindred.fhir.RejectionReason;
-import java.io.BufferedInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -108,7 +104,7 @@ final class VectorsCommand implements Callable<Integer> {
         int done = 0;
         for (Path file : files) {
             try {
-                if (isNdjson(file)) {
+                if (FhirFiles.isNdjson(file)) {
                     // Bulk Data: one resource per line. Types Kindred does not map are counted without parsing them.
                     try (Stream<FhirResourceRecord> records = reader.stream(file)) {
                         for (FhirResourceRecord record : (Iterable<FhirResourceRecord>) records::iterator) {
@@ -125,10 +121,11 @@ final class VectorsCommand implements Callable<Integer> {
                     // A JSON file is mapped whole, as one Kafka record would be: a Bundle keeps its context (urn:uuid
                     // references, bundled Medications) and a subscription notification is read as one.
                     tally.records++;
-                    tally.add(mapper.map(readMaybeGzipped(file), arrival));
+                    tally.add(mapper.map(FhirFiles.readAll(file), arrival));
                 }
-            } catch (UncheckedIOException e) {
-                err.println("kindred vectors: cannot read " + file + ": " + e.getCause().getMessage());
+            } catch (IOException | UncheckedIOException e) {
+                Throwable cause = e instanceof UncheckedIOException ? e.getCause() : e;
+                err.println("kindred vectors: cannot read " + file + ": " + cause.getMessage());
                 return 1;
             }
             progress.update(++done, files.size());
@@ -209,31 +206,6 @@ final class VectorsCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean isNdjson(Path file) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        return name.endsWith(".ndjson") || name.endsWith(".ndjson.gz");
-    }
-
-    /** The bytes of a file, decompressed when it starts with the gzip magic bytes, as FhirFileReader reads it. */
-    private static byte[] readMaybeGzipped(Path file) {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-            in.mark(2);
-            int b1 = in.read();
-            int b2 = in.read();
-            in.reset();
-            if (b1 == 0x1f && b2 == 0x8b) {
-                try (InputStream gz = new GZIPInputStream(in)) {
-                    return gz.readAllBytes();
-                } catch (EOFException | ZipException e) {
-                    // Truncated or corrupt: the mapper rejects what it is given as malformed-json.
-                    return new byte[0];
-                }
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private static Map<String, Object> patientJson(PatientState state, Map<String, Long> kinds, FeatureCatalog catalog,
             PatientVectorizer vectorizer) {

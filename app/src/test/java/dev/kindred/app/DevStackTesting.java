@@ -1,6 +1,7 @@
 package dev.kindred.app;
 
 import dev.kindred.connectors.replay.EventTimeReplayer;
+import dev.kindred.fhir.FhirTopics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ final class DevStackTesting {
     /** Replays the files as {@code kindred demo} does and waits until the app has processed all of it. */
     static void replayAndAwait(DemoCommand.DevStack stack, Path fhir) throws Exception {
         try (Producer<byte[], byte[]> producer = EventTimeReplayer.newProducer(stack.broker.bootstrapServers(), Map.of())) {
-            new EventTimeReplayer(producer, DemoCommand.REPLAYED_TYPES, "fhir.observation")
+            new EventTimeReplayer(producer, DemoCommand.REPLAYED_TYPES, FhirTopics.forType("Observation"))
                     .replay(List.of(fhir), EventTimeReplayer.Progress.none());
         }
         awaitProcessed(stack);

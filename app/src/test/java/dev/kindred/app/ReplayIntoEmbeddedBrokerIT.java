@@ -1,6 +1,7 @@
 package dev.kindred.app;
 
 import dev.kindred.devstack.EmbeddedKafkaBroker;
+import dev.kindred.fhir.FhirTopics;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
@@ -60,7 +61,7 @@ class ReplayIntoEmbeddedBrokerIT {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(tmp.resolve("kafka"), 0);
              Producer<byte[], byte[]> producer = EventTimeReplayer.newProducer(broker.bootstrapServers(), Map.of())) {
             long t0 = System.nanoTime();
-            EventTimeReplayer.Summary summary = new EventTimeReplayer(producer, EventTimeReplayer.STANDARD_TOPICS, null)
+            EventTimeReplayer.Summary summary = new EventTimeReplayer(producer, FhirTopics.BY_TYPE, null)
                     .replay(List.of(input), EventTimeReplayer.Progress.none());
             double seconds = (System.nanoTime() - t0) / 1e9;
             System.out.printf("Replayed %d records into the embedded broker in %.2f s (%.0f records/s, incl. reading)%n",

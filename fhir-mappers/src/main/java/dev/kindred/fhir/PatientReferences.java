@@ -90,6 +90,24 @@ public final class PatientReferences {
     }
 
     /**
+     * The patient key a reference string gives on its own, without a Bundle around it: {@code Patient/123},
+     * {@code Patient/123/_history/4}, {@code https://host/fhir/Patient/123} → {@code 123}; {@code urn:uuid:abc} →
+     * {@code abc}. Null for anything else (another resource type, a contained {@code #id}, a blank string), as
+     * the readers that group records by patient before mapping them need it.
+     */
+    public static String patientKey(String reference) {
+        if (reference == null || reference.isBlank() || reference.startsWith("#")) {
+            return null;
+        }
+        if (reference.regionMatches(true, 0, URN_UUID, 0, URN_UUID.length())) {
+            String uuid = reference.substring(URN_UUID.length()).toLowerCase(Locale.ROOT);
+            return uuid.isBlank() ? null : uuid;
+        }
+        IdType id = new IdType(reference);
+        return id.hasIdPart() && "Patient".equals(id.getResourceType()) ? id.getIdPart() : null;
+    }
+
+    /**
      * The key of a Patient resource found in a Bundle under {@code fullUrl}: its logical id, else its first
      * identifier, else the uuid of a {@code urn:uuid:} fullUrl, which is what a reference to it gives too.
      */

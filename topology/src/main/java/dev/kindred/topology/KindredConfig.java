@@ -3,6 +3,7 @@ package dev.kindred.topology;
 import dev.kindred.clinical.patient.PatientStateUpdater;
 import dev.kindred.clinical.pipeline.PipelineSettings;
 import dev.kindred.clinical.recommend.Recommender;
+import dev.kindred.fhir.FhirTopics;
 import dev.kindred.fhir.HttpResourceFetcher;
 import dev.kindred.fhir.ResourceFetcher;
 import dev.kindred.index.DistanceMetric;
@@ -29,9 +30,10 @@ public final class KindredConfig extends AbstractConfig {
     public static final String INPUT_TOPICS_CONFIG = "kindred.topics.input";
     private static final String INPUT_TOPICS_DOC = "Topics carrying FHIR R4 JSON (resources or Bundles). Any topic"
             + " may carry any resource type: records are routed by resourceType, not by topic.";
-    public static final List<String> DEFAULT_INPUT_TOPICS = List.of("fhir.observation", "fhir.imagingstudy",
-            "fhir.procedure", "fhir.medicationrequest", "fhir.medicationadministration", "fhir.condition",
-            "fhir.patient");
+
+    public static final String DEFAULT_VECTORS_TOPIC = "cds.patient-vectors";
+    public static final String DEFAULT_ALERTS_TOPIC = "cds.alerts";
+    public static final String DEFAULT_DEAD_LETTER_TOPIC = "cds.dead-letter";
 
     public static final String VECTORS_TOPIC_CONFIG = "kindred.topic.patient-vectors";
     private static final String VECTORS_TOPIC_DOC = "Compacted topic of patient vectors, keyed by patient key;"
@@ -125,10 +127,10 @@ public final class KindredConfig extends AbstractConfig {
             + " comma-separated; mock://<scope> for an in-memory registry in tests.";
 
     private static final ConfigDef CONFIG = new ConfigDef()
-            .define(INPUT_TOPICS_CONFIG, Type.LIST, DEFAULT_INPUT_TOPICS, Importance.HIGH, INPUT_TOPICS_DOC)
-            .define(VECTORS_TOPIC_CONFIG, Type.STRING, "cds.patient-vectors", Importance.HIGH, VECTORS_TOPIC_DOC)
-            .define(ALERTS_TOPIC_CONFIG, Type.STRING, "cds.alerts", Importance.HIGH, ALERTS_TOPIC_DOC)
-            .define(DEAD_LETTER_TOPIC_CONFIG, Type.STRING, "cds.dead-letter", Importance.HIGH, DEAD_LETTER_TOPIC_DOC)
+            .define(INPUT_TOPICS_CONFIG, Type.LIST, FhirTopics.DEFAULTS, Importance.HIGH, INPUT_TOPICS_DOC)
+            .define(VECTORS_TOPIC_CONFIG, Type.STRING, DEFAULT_VECTORS_TOPIC, Importance.HIGH, VECTORS_TOPIC_DOC)
+            .define(ALERTS_TOPIC_CONFIG, Type.STRING, DEFAULT_ALERTS_TOPIC, Importance.HIGH, ALERTS_TOPIC_DOC)
+            .define(DEAD_LETTER_TOPIC_CONFIG, Type.STRING, DEFAULT_DEAD_LETTER_TOPIC, Importance.HIGH, DEAD_LETTER_TOPIC_DOC)
             .define(ALERT_NEIGHBOURS_CONFIG, Type.INT, 10, Range.between(1, 1000), Importance.MEDIUM,
                     ALERT_NEIGHBOURS_DOC)
             .define(INDEX_METRIC_CONFIG, Type.STRING, "euclidean",

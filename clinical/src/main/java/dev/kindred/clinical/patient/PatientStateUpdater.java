@@ -47,10 +47,6 @@ public final class PatientStateUpdater {
             "social concept", "life style", "observable entity", "regime/therapy", "procedure", "event");
     /** How much older than the patient's latest event a new diagnosis or study may be and still alert. */
     public static final Duration LATE_TRIGGER_TOLERANCE = Duration.ofDays(7);
-    /** History kept of a feature no outcome rule needs (for trends). */
-    static final Duration DEFAULT_RETENTION = Duration.ofDays(730);
-    /** Values kept per feature, whatever their age. */
-    static final int MAX_POINTS = 32;
     /** Imaging studies remembered per patient. */
     static final int MAX_STUDIES = 32;
     /** Diagnoses remembered per patient: resolved ones go first when there are more. */
@@ -62,6 +58,7 @@ public final class PatientStateUpdater {
     private final FeatureCatalog catalog;
     private final OutcomeRules rules;
     private final TreatmentCourses courses;
+    private final FeatureHistories histories;
     private final Set<String> silentTags;
 
     public PatientStateUpdater(FeatureCatalog catalog) {
@@ -72,6 +69,7 @@ public final class PatientStateUpdater {
         this.catalog = catalog;
         this.rules = rules;
         this.courses = new TreatmentCourses(rules);
+        this.histories = new FeatureHistories(rules);
         this.silentTags = Set.copyOf(silentDiagnosisTags.stream().map(t -> t.trim().toLowerCase(Locale.ROOT)).toList());
     }
 
@@ -111,7 +109,8 @@ public final class PatientStateUpdater {
         FeatureHistory history = state.getHistory().get(featureId);
 
         if (fact.getRetracted()) {
-            FeatureHistory newHistory = history == null ? null : withoutPoint(history, fact.getSourceResourceId());
+            FeatureHistory newHistory = history == null ? null
+                    : FeatureHistories.withoutPoint(history, fact.getSourceResourceId());
             boolean latestRetracted = existing != null
                     && Objects.equals(existing.getSourceResourceId(), fact.getSourceResourceId());
             if (!latestRetracted && newHistory == history) {
@@ -137,7 +136,7 @@ public final class PatientStateUpdater {
                 ? RangeCheck.of(fact.getValue(), feature, fact.getReferenceLow(), fact.getReferenceHigh(),
                         fact.getInterpretation())
                 : null;
-        FeatureHistory newHistory = withPoint(featureId, history, fact, check);
+        FeatureHistory newHistory = histories.withPoint(featureId, history, fact, check);
 
         boolean newer = existing == null || existing.getEffectiveTime().isBefore(fact.getEffectiveTime())
                 || (existing.getEffectiveTime().equals(fact.getEffectiveTime())
@@ -175,83 +174,6 @@ public final class PatientStateUpdater {
             out.put(featureId, h);
         }
         return out;
-    }
-
-    /**
-     * The history with the fact's value added, or {@code history} itself when it already holds it or when it
-     * is older than everything the history keeps (too old to matter; counting it could count a replay twice).
-     */
-    FeatureHistory withPoint(String featureId, FeatureHistory history, ClinicalFact fact, RangeCheck check) {
-        Instant time = fact.getEffectiveTime();
-        List<HistoryPoint> points = history == null ? new ArrayList<>() : new ArrayList<>(history.getPoints());
-        for (HistoryPoint p : points) {
-            if (p.getTime().equals(time) && Objects.equals(p.getSourceResourceId(), fact.getSourceResourceId())) {
-                if (p.getValue() == fact.getValue()) {
-                    return history;
-                }
-            }
-        }
-        Duration retention = retention(featureId);
-        if (history != null && !points.isEmpty()) {
-            Instant latest = points.get(points.size() - 1).getTime();
-            boolean full = points.size() >= MAX_POINTS;
-            if (time.isBefore(latest.minus(retention)) || (full && time.isBefore(points.get(0).getTime()))) {
-                return history;
-            }
-        }
-        boolean replaced = points.removeIf(p -> p.getTime().equals(time)
-                && Objects.equals(p.getSourceResourceId(), fact.getSourceResourceId()));
-        boolean abnormal = check != null && check.abnormal();
-        HistoryPoint point = HistoryPoint.newBuilder().setTime(time).setValue(fact.getValue())
-                .setDirection(check == null ? 0 : check.direction()).setAbnormal(abnormal)
-                .setSourceResourceId(fact.getSourceResourceId()).build();
-        points.add(point);
-        points.sort(Comparator.comparing(HistoryPoint::getTime));
-        Instant latest = points.get(points.size() - 1).getTime();
-        points.removeIf(p -> p.getTime().isBefore(latest.minus(retention)));
-        while (points.size() > MAX_POINTS) {
-            points.remove(0);
-        }
-        int count = history == null ? 0 : history.getCount();
-        int abnormalCount = history == null ? 0 : history.getAbnormalCount();
-        Instant first = history == null ? null : history.getFirstTime();
-        return FeatureHistory.newBuilder()
-                .setPoints(points)
-                .setCount(replaced ? count : count + 1)
-                .setAbnormalCount(replaced ? abnormalCount : abnormalCount + (abnormal ? 1 : 0))
-                .setFirstTime(first == null || time.isBefore(first) ? time : first)
-                .build();
-    }
-
-    private static FeatureHistory withoutPoint(FeatureHistory history, String sourceId) {
-        if (sourceId == null) {
-            return history;
-        }
-        List<HistoryPoint> points = new ArrayList<>();
-        int removed = 0;
-        int removedAbnormal = 0;
-        for (HistoryPoint p : history.getPoints()) {
-            if (sourceId.equals(p.getSourceResourceId())) {
-                removed++;
-                removedAbnormal += p.getAbnormal() ? 1 : 0;
-            } else {
-                points.add(p);
-            }
-        }
-        if (removed == 0) {
-            return history;
-        }
-        if (points.isEmpty() && history.getCount() <= removed) {
-            return null;
-        }
-        return FeatureHistory.newBuilder(history).setPoints(points)
-                .setCount(Math.max(0, history.getCount() - removed))
-                .setAbnormalCount(Math.max(0, history.getAbnormalCount() - removedAbnormal)).build();
-    }
-
-    private Duration retention(String featureId) {
-        Duration byRules = rules.retention(featureId);
-        return byRules != null && byRules.compareTo(DEFAULT_RETENTION) > 0 ? byRules : DEFAULT_RETENTION;
     }
 
     // ------------------------------------------------------------------ demographics

@@ -3,19 +3,13 @@ package dev.kindred.clinical.patient;
 import dev.kindred.avro.Demographics;
 import dev.kindred.avro.FeatureHistory;
 import dev.kindred.avro.FeatureValue;
-import dev.kindred.avro.HistoryPoint;
 import dev.kindred.avro.ImagingRecord;
 import dev.kindred.avro.PatientState;
 import dev.kindred.fhir.catalog.Feature;
 import dev.kindred.fhir.catalog.FeatureCatalog;
 import dev.kindred.fhir.catalog.Finding;
 import dev.kindred.fhir.catalog.ImagingSpace;
-import dev.kindred.fhir.catalog.ValueRange;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -35,15 +29,15 @@ import java.util.Map;
  *   <li>per numeric feature {@code f} (catalog weight {@code w > 0}), each block present only when its weight
  *       in {@link VectorWeights} is not 0 ({@link VectorWeights#DEFAULT} keeps level, abnormal-share and count):
  *     <ul>
- *       <li>{@code f:level}: the mean z-score of the values of the last two years, clipped to ±{@value #CLIP},
+ *       <li>{@code f:level}: the mean z-score of the values of the last two years, clipped to ±{@value FeatureScores#CLIP},
  *           times {@code w · level}: steadier than the latest value alone;</li>
  *       <li>{@code f:count}: log(1 + number of values) / {@value #COUNT_SCALE}, times {@code count} (and
  *           {@code w} with {@link VectorWeights#catalogWeightsOnPresence}): how often a clinician orders the test;</li>
- *       <li>{@code f}: the latest value as a z-score against the catalog's population, clipped to ±{@value #CLIP},
+ *       <li>{@code f}: the latest value as a z-score against the catalog's population, clipped to ±{@value FeatureScores#CLIP},
  *           times {@code w · latest}; a missing value is 0, the population mean;</li>
  *       <li>{@code f:abnormal}: how far the latest value lies outside its reference range (the resource's own
  *           range wins over the catalog's), in population standard deviations, signed (+ above, − below), 0
- *           inside, clipped to ±{@value #CLIP}, times {@code w · abnormal};</li>
+ *           inside, clipped to ±{@value FeatureScores#CLIP}, times {@code w · abnormal};</li>
  *       <li>{@code f:abnormal-share}: the share of all the patient's values of {@code f} that were out of
  *           range, times {@code abnormalShare} (and {@code w} with {@link VectorWeights#catalogWeightsOnPresence}): a chronic abnormality, not a one-off;</li>
  *       <li>{@code f:measured}: 1 when the test was ever done, times {@code measured} (and {@code w}, likewise): which tests a
@@ -66,9 +60,6 @@ import java.util.Map;
  * event time, so the same state always gives the same vectors.
  */
 public final class PatientVectorizer {
-    static final double CLIP = 4.0;
-    static final double TREND_CLIP = 2.0;
-    static final Duration TREND_HORIZON = Duration.ofDays(730);
     static final int SITE_BUCKETS = 8;
     /** log(1 + count) of a test is divided by this: about 1 for a test done twenty times. */
     static final double COUNT_SCALE = 3.0;
@@ -202,7 +193,7 @@ public final class PatientVectorizer {
         if (withExtras) {
             Demographics d = state.getDemographics();
             if (weights.age() != 0 || weights.ageBand() != 0) {
-                Double age = age(d, now);
+                Double age = FeatureScores.age(d, now);
                 if (age != null) {
                     v[i] = (float) (Math.min(age, 100) / 10.0 * weights.age());
                     v[i + 1] = (float) (age < 18 ? weights.ageBand() : 0);
@@ -246,13 +237,13 @@ public final class PatientVectorizer {
                 if (seen) {
                     x = switch (block.getKey()) {
                         case "" -> value == null ? 0 : component(id, value.getValue());
-                        case ":level" -> level(feature, history, value) * w;
-                        case ":abnormal" -> value == null ? 0 : exceedance(feature, value) * w;
+                        case ":level" -> FeatureScores.level(feature, history, value) * w;
+                        case ":abnormal" -> value == null ? 0 : FeatureScores.exceedance(feature, value) * w;
                         case ":abnormal-share" -> history == null || history.getCount() == 0 ? 0
                                 : (double) history.getAbnormalCount() / history.getCount() * presence;
                         case ":measured" -> presence;
                         case ":count" -> Math.log1p(history == null ? 1 : history.getCount()) / COUNT_SCALE * presence;
-                        case ":trend" -> history == null ? 0 : trend(feature, history) * w;
+                        case ":trend" -> history == null ? 0 : FeatureScores.trend(feature, history) * w;
                         default -> throw new IllegalStateException(block.getKey());
                     };
                 }
@@ -297,17 +288,6 @@ public final class PatientVectorizer {
         return d != null && d.getDeceasedTime() != null ? d.getDeceasedTime() : null;
     }
 
-    /** Age in years at {@code now}, or null when the birth date or now is unknown. */
-    static Double age(Demographics d, Instant now) {
-        if (d == null || d.getBirthDate() == null || now == null) {
-            return null;
-        }
-        LocalDate birth = d.getBirthDate();
-        Instant at = d.getDeceasedTime() != null && d.getDeceasedTime().isBefore(now) ? d.getDeceasedTime() : now;
-        double days = ChronoUnit.DAYS.between(birth, LocalDate.ofInstant(at, ZoneOffset.UTC));
-        return Math.max(0, days / 365.25);
-    }
-
     /** The contribution of one feature value to its latest-value dimension: z-score, clipped, times weight. */
     public double component(String featureId, double value) {
         Feature feature = catalog.feature(featureId);
@@ -315,105 +295,7 @@ public final class PatientVectorizer {
             Finding finding = catalog.finding(featureId);
             return value * (finding != null ? finding.weight() : 1.0);
         }
-        return clip(z(feature, value), CLIP) * feature.weight();
-    }
-
-    private static double z(Feature feature, double value) {
-        double scale = scale(feature);
-        if (scale <= 0) {
-            return 0;
-        }
-        double center = feature.population() != null ? feature.population().mean()
-                : (feature.referenceRange().low() + feature.referenceRange().high()) / 2;
-        return (value - center) / scale;
-    }
-
-    /** Population standard deviation, else half the reference range; 0 when neither is known. */
-    private static double scale(Feature feature) {
-        if (feature.population() != null && feature.population().sd() > 0) {
-            return feature.population().sd();
-        }
-        ValueRange r = feature.referenceRange();
-        if (r.low() != null && r.high() != null && r.high() > r.low()) {
-            return (r.high() - r.low()) / 2;
-        }
-        return 0;
-    }
-
-    /** How far a value lies outside its reference range, in standard deviations, signed; 0 inside. */
-    static double exceedance(Feature feature, FeatureValue value) {
-        ValueRange range = value.getReferenceLow() != null || value.getReferenceHigh() != null
-                ? new ValueRange(value.getReferenceLow(), value.getReferenceHigh()) : feature.referenceRange();
-        double scale = scale(feature);
-        if (scale <= 0) {
-            return 0;
-        }
-        double v = value.getValue();
-        if (range.isAbove(v)) {
-            return clip((v - range.high()) / scale, CLIP);
-        }
-        if (range.isBelow(v)) {
-            return -clip((range.low() - v) / scale, CLIP);
-        }
-        return 0;
-    }
-
-    /** Mean z-score of the values of the last two years (clipped), steadier than the latest value alone. */
-    static double level(Feature feature, FeatureHistory history, FeatureValue latest) {
-        if (scale(feature) <= 0) {
-            return 0;
-        }
-        if (history == null || history.getPoints().isEmpty()) {
-            return latest == null ? 0 : clip(z(feature, latest.getValue()), CLIP);
-        }
-        List<HistoryPoint> points = history.getPoints();
-        Instant from = points.get(points.size() - 1).getTime().minus(TREND_HORIZON);
-        double sum = 0;
-        int n = 0;
-        for (HistoryPoint p : points) {
-            if (!p.getTime().isBefore(from)) {
-                sum += clip(z(feature, p.getValue()), CLIP);
-                n++;
-            }
-        }
-        return n == 0 ? 0 : sum / n;
-    }
-
-    /** Slope of the z-scores over the last two years, in standard deviations per year; 0 with too few values. */
-    static double trend(Feature feature, FeatureHistory history) {
-        List<HistoryPoint> points = history.getPoints();
-        if (points.size() < 3 || scale(feature) <= 0) {
-            return 0;
-        }
-        Instant latest = points.get(points.size() - 1).getTime();
-        Instant from = latest.minus(TREND_HORIZON);
-        double n = 0;
-        double sx = 0;
-        double sy = 0;
-        double sxx = 0;
-        double sxy = 0;
-        Instant first = null;
-        for (HistoryPoint p : points) {
-            if (p.getTime().isBefore(from)) {
-                continue;
-            }
-            first = first == null ? p.getTime() : first;
-            double x = Duration.between(latest, p.getTime()).toMillis() / (365.25 * 86_400_000.0);
-            double y = z(feature, p.getValue());
-            n++;
-            sx += x;
-            sy += y;
-            sxx += x * x;
-            sxy += x * y;
-        }
-        if (n < 3 || first == null || Duration.between(first, latest).toDays() < 90) {
-            return 0;
-        }
-        double denominator = n * sxx - sx * sx;
-        if (denominator <= 0) {
-            return 0;
-        }
-        return clip((n * sxy - sx * sy) / denominator, TREND_CLIP);
+        return FeatureScores.clip(FeatureScores.z(feature, value), FeatureScores.CLIP) * feature.weight();
     }
 
     private static void normalize(float[] v) {
@@ -427,10 +309,6 @@ public final class PatientVectorizer {
                 v[i] /= norm;
             }
         }
-    }
-
-    private static double clip(double x, double limit) {
-        return Math.max(-limit, Math.min(limit, x));
     }
 
     private static List<Float> asList(float[] v) {

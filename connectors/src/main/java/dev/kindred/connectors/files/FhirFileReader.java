@@ -1,7 +1,5 @@
 package dev.kindred.connectors.files;
 
-import dev.kindred.fhir.FhirTimes;
-import dev.kindred.fhir.Rejection;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -12,14 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kindred.fhir.FhirTimes;
-import dev.kindred.fhir.Rejection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -27,7 +21,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -40,7 +33,6 @@ import java.util.Spliterators;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
@@ -53,7 +45,7 @@ import java.util.zip.ZipException;
  * lines skipped. Gzip is recognised by its magic bytes, whatever the name.
  *
  * <p>Bundles are unwrapped to their {@code entry.resource}s, nested Bundles too, each made to stand alone
- * ({@link #standAlone}): references to other entries' {@code urn:uuid:} fullUrls become {@code Type/id} and a
+ * ({@link BundleEntries#standAlone}): references to other entries' {@code urn:uuid:} fullUrls become {@code Type/id} and a
  * bundled Medication is contained in the request that names it. Entries without a resource
  * (e.g. id-only notifications, transaction deletes) are counted and skipped. A {@code history} Bundle whose
  * first entry is a Subscriptions Backport status {@code Parameters} (a notification) yields its resources
@@ -157,7 +149,7 @@ public final class FhirFileReader {
         List<Path> found = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(path)) {
             for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile).sorted()::iterator) {
-                if (isNdjson(p) || isJson(p)) {
+                if (FhirFiles.isNdjson(p) || FhirFiles.isJson(p)) {
                     found.add(p);
                 } else {
                     ignoredFiles++;
@@ -171,7 +163,7 @@ public final class FhirFileReader {
     private Stream<FhirResourceRecord> recordsOf(Path file) {
         files++;
         try {
-            return isNdjson(file) ? ndjsonRecords(file) : jsonRecords(file).stream();
+            return FhirFiles.isNdjson(file) ? ndjsonRecords(file) : jsonRecords(file).stream();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -180,7 +172,7 @@ public final class FhirFileReader {
     private List<FhirResourceRecord> jsonRecords(Path file) throws IOException {
         List<FhirResourceRecord> out = new ArrayList<>();
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        try (InputStream in = open(file)) {
+        try (InputStream in = FhirFiles.open(file)) {
             in.transferTo(buf);
         } catch (EOFException | ZipException e) {
             // A truncated or corrupt gzip file: pass on what could be decompressed, or else the raw file.
@@ -195,7 +187,7 @@ public final class FhirFileReader {
     private Stream<FhirResourceRecord> ndjsonRecords(Path file) throws IOException {
         LineReader lines;
         try {
-            lines = new LineReader(open(file));
+            lines = new LineReader(FhirFiles.open(file));
         } catch (EOFException | ZipException e) {
             return Stream.of(unparseable(Files.readAllBytes(file), file.toString(),
                     "corrupt gzip header (" + e.getClass().getSimpleName() + ")"));
@@ -336,8 +328,8 @@ public final class FhirFileReader {
             return;
         }
         resources++;
-        out.accept(new FhirResourceRecord(type, text(node.get("id")), toBytes(node, origin), eventTime(type, node),
-                patientRef(type, node), origin));
+        out.accept(new FhirResourceRecord(type, ResourceFields.text(node.get("id")), toBytes(node, origin), ResourceFields.eventTime(type, node),
+                ResourceFields.patientRef(type, node), origin));
     }
 
     private void unwrapBundle(JsonNode bundle, String origin, Consumer<FhirResourceRecord> out) {
@@ -345,7 +337,7 @@ public final class FhirFileReader {
         boolean notification = "history".equals(bundle.path("type").asText());
         Map<String, JsonNode> byUrn = new HashMap<>();
         for (JsonNode entry : entries) {
-            String fullUrl = text(entry.get("fullUrl"));
+            String fullUrl = ResourceFields.text(entry.get("fullUrl"));
             JsonNode resource = entry.get("resource");
             if (fullUrl != null && fullUrl.startsWith("urn:") && resource != null && resource.isObject()) {
                 byUrn.put(fullUrl, resource);
@@ -358,70 +350,13 @@ public final class FhirFileReader {
                 continue;
             }
             if (!byUrn.isEmpty() && resource.isObject()) {
-                resource = standAlone((ObjectNode) resource, byUrn);
+                resource = BundleEntries.standAlone((ObjectNode) resource, byUrn);
             }
             if (i == 0 && notification && isSubscriptionStatus(resource)) {
                 notificationStatuses++;
                 continue;
             }
             emit(resource, null, origin + "#entry[" + i + "]", out);
-        }
-    }
-
-    /**
-     * A copy of a Bundle entry's resource that still means the same once taken out of its Bundle, as a FHIR
-     * server does when it processes a transaction: a reference to another entry's {@code urn:} fullUrl becomes
-     * that entry's {@code Type/id}, and a {@code medicationReference} to a Medication of the Bundle becomes a
-     * contained copy of it ({@code #id}), because a replayed MedicationRequest has no server to look the
-     * Medication up on. References the Bundle cannot resolve are left as they are.
-     */
-    static ObjectNode standAlone(ObjectNode resource, Map<String, JsonNode> byUrn) {
-        ObjectNode copy = resource.deepCopy();
-        Map<String, ObjectNode> toContain = new java.util.LinkedHashMap<>();
-        rewriteReferences(copy, null, copy, byUrn, toContain);
-        if (!toContain.isEmpty()) {
-            ArrayNode contained = copy.withArrayProperty("contained");
-            for (JsonNode c : contained) {
-                toContain.remove(text(c.get("id")));
-            }
-            toContain.values().forEach(contained::add);
-        }
-        return copy;
-    }
-
-    private static void rewriteReferences(JsonNode node, String field, ObjectNode root, Map<String, JsonNode> byUrn,
-            Map<String, ObjectNode> toContain) {
-        if (node.isArray()) {
-            for (JsonNode item : node) {
-                rewriteReferences(item, field, root, byUrn, toContain);
-            }
-            return;
-        }
-        if (!node.isObject()) {
-            return;
-        }
-        ObjectNode object = (ObjectNode) node;
-        JsonNode ref = object.get("reference");
-        JsonNode target = ref != null && ref.isTextual() ? byUrn.get(ref.asText()) : null;
-        if (target != null) {
-            String type = text(target.get("resourceType"));
-            String id = text(target.get("id"));
-            if ("medicationReference".equals(field) && "Medication".equals(type)) {
-                String localId = id != null ? id : "med" + Integer.toHexString(ref.asText().hashCode());
-                ObjectNode medication = target.deepCopy();
-                medication.put("id", localId);
-                toContain.putIfAbsent(localId, medication);
-                object.put("reference", "#" + localId);
-            } else if (type != null && id != null) {
-                object.put("reference", type + "/" + id);
-            }
-        }
-        var fields = object.fields();
-        while (fields.hasNext()) {
-            var e = fields.next();
-            if (!"contained".equals(e.getKey()) || object != root) {
-                rewriteReferences(e.getValue(), e.getKey(), root, byUrn, toContain);
-            }
         }
     }
 
@@ -456,102 +391,7 @@ public final class FhirFileReader {
         }
     }
 
-    // ---- event time and patient reference ----------------------------------------------------------------
-
-    private static final String[] GENERIC_TIME_FIELDS = {"effectiveDateTime", "effectivePeriod.start",
-            "occurrenceDateTime", "performedDateTime", "period.start", "billablePeriod.start", "authoredOn",
-            "recordedDate", "issued", "created", "date"};
-
-    /** The event time of a resource per the table in the class javadoc, or null. */
-    public static Instant eventTime(String resourceType, JsonNode resource) {
-        if ("Patient".equals(resourceType)) {
-            return null;
-        }
-        String[] fields = switch (resourceType) {
-            case "Observation", "DiagnosticReport" ->
-                    new String[]{"effectiveDateTime", "effectivePeriod.start", "effectiveInstant", "issued"};
-            case "ImagingStudy" -> new String[]{"started"};
-            case "Procedure" -> new String[]{"performedDateTime", "performedPeriod.start"};
-            case "MedicationRequest" -> new String[]{"authoredOn"};
-            case "MedicationAdministration" -> new String[]{"effectiveDateTime", "effectivePeriod.start"};
-            case "Condition" -> new String[]{"onsetDateTime", "recordedDate"};
-            case "Encounter" -> new String[]{"period.start"};
-            case "Immunization" -> new String[]{"occurrenceDateTime"};
-            default -> GENERIC_TIME_FIELDS;
-        };
-        for (String field : fields) {
-            Instant t = parseFhirDateTime(text(at(resource, field)));
-            if (t != null) {
-                return t;
-            }
-        }
-        return parseFhirDateTime(text(resource.path("meta").path("lastUpdated")));
-    }
-
-    /** The raw patient reference of a resource (see class javadoc), or null. */
-    public static String patientRef(String resourceType, JsonNode resource) {
-        if ("Patient".equals(resourceType)) {
-            String id = text(resource.get("id"));
-            return id == null ? null : "Patient/" + id;
-        }
-        String ref = text(resource.path("subject").get("reference"));
-        return ref != null ? ref : text(resource.path("patient").get("reference"));
-    }
-
-    /**
-     * Parses a FHIR date, dateTime or instant: {@code YYYY}, {@code YYYY-MM}, {@code YYYY-MM-DD} (first
-     * instant, UTC) or a full dateTime with or without offset (UTC if none), as the mappers read it. Null for null or
-     * unreadable: a replay orders by it and must not fail on one bad date.
-     */
-    static Instant parseFhirDateTime(String value) {
-        try {
-            return FhirTimes.parse(value);
-        } catch (Rejection unreadable) {
-            return null;
-        }
-    }
-
-    private static JsonNode at(JsonNode node, String dottedPath) {
-        JsonNode current = node;
-        for (String part : dottedPath.split("\\.")) {
-            current = current.path(part);
-        }
-        return current;
-    }
-
-    private static String text(JsonNode node) {
-        return node != null && node.isTextual() ? node.asText() : null;
-    }
-
     // ---- files ------------------------------------------------------------------------------------------
-
-    private static boolean isNdjson(Path p) {
-        String name = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-        return name.endsWith(".ndjson") || name.endsWith(".ndjson.gz");
-    }
-
-    private static boolean isJson(Path p) {
-        String name = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-        return name.endsWith(".json") || name.endsWith(".json.gz");
-    }
-
-    /** Opens a file, decompressing when it starts with the gzip magic bytes (1f 8b). */
-    private static InputStream open(Path file) throws IOException {
-        BufferedInputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
-        in.mark(2);
-        int b1 = in.read();
-        int b2 = in.read();
-        in.reset();
-        if (b1 == 0x1f && b2 == 0x8b) {
-            try {
-                return new GZIPInputStream(in, 64 * 1024);
-            } catch (IOException e) {
-                in.close();
-                throw e;
-            }
-        }
-        return in;
-    }
 
     private static byte[] stripCr(byte[] line) {
         return line.length > 0 && line[line.length - 1] == '\r'

@@ -1,5 +1,7 @@
 package dev.kindred.connectors.replay;
 
+import dev.kindred.fhir.FhirTopics;
+import dev.kindred.fhir.PatientReferences;
 import dev.kindred.connectors.files.FhirFileReader;
 import dev.kindred.connectors.files.FhirResourceRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -49,7 +51,7 @@ import java.util.stream.Stream;
  *
  * <p>Memory: sorting needs every routed record at once; records that will be skipped are dropped while
  * reading. Each record holds its compact JSON bytes plus ~150 bytes. Measured: 100 Synthea patients (112
- * bundles, 576 MB pretty-printed on disk, 200k resources) with {@link #STANDARD_TOPICS} keep 121k routed
+ * bundles, 576 MB pretty-printed on disk, 200k resources) with {@link FhirTopics#BY_TYPE} keep 121k routed
  * records in ~180 MB of heap; reading and sorting them takes 3–7 s on 2 cores.
  */
 public final class EventTimeReplayer {
@@ -58,16 +60,6 @@ public final class EventTimeReplayer {
 
     /** Header carrying the record's origin (file and line or entry), for dead-letter reports. */
     public static final String ORIGIN_HEADER = "kindred-origin";
-
-    /** The input topics of DESIGN.md, by resource type. */
-    public static final Map<String, String> STANDARD_TOPICS = Map.of(
-            "Observation", "fhir.observation",
-            "ImagingStudy", "fhir.imagingstudy",
-            "Procedure", "fhir.procedure",
-            "MedicationRequest", "fhir.medicationrequest",
-            "MedicationAdministration", "fhir.medicationadministration",
-            "Condition", "fhir.condition",
-            "Patient", "fhir.patient");
 
     /** Receives progress: records handed to the producer so far, out of the total to send. */
     @FunctionalInterface
@@ -156,30 +148,6 @@ public final class EventTimeReplayer {
         return send(collector, progress, null);
     }
 
-    /**
-     * The id part of a patient reference, or null when it is not a reference to a Patient (e.g. a Group,
-     * a contained {@code #id}, a logical reference by identifier).
-     */
-    public static String patientKey(String reference) {
-        if (reference == null || reference.isBlank()) {
-            return null;
-        }
-        if (reference.startsWith("urn:uuid:") || reference.startsWith("urn:oid:")) {
-            return reference.substring(reference.indexOf(':', 4) + 1);
-        }
-        String ref = reference;
-        int history = ref.indexOf("/_history/");
-        if (history >= 0) {
-            ref = ref.substring(0, history);
-        }
-        int at = ref.lastIndexOf("Patient/");
-        if (at < 0 || (at > 0 && ref.charAt(at - 1) != '/')) {
-            return null;
-        }
-        String id = ref.substring(at + "Patient/".length());
-        return id.isEmpty() || id.contains("/") ? null : id;
-    }
-
     /** Keeps what will be sent, counts what will not. */
     private final class Collector {
         final List<Routed> routed = new ArrayList<>();
@@ -226,7 +194,7 @@ public final class EventTimeReplayer {
         for (Routed r : routed) {
             throwIfFailed(failure);
             FhirResourceRecord rec = r.record();
-            String key = patientKey(rec.patientRef());
+            String key = PatientReferences.patientKey(rec.patientRef());
             RecordHeaders headers = new RecordHeaders();
             headers.add(ORIGIN_HEADER, rec.origin().getBytes(StandardCharsets.UTF_8));
             ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(r.topic(), null, null,

@@ -246,19 +246,19 @@ class FhirFileReaderTest {
     })
     void eventTimeFollowsTheTable(String type, String body, String expected) throws IOException {
         JsonNode node = FhirFileReader.MAPPER.readTree(body);
-        assertThat(FhirFileReader.eventTime(type, node)).isEqualTo(expected == null ? null : Instant.parse(expected));
+        assertThat(ResourceFields.eventTime(type, node)).isEqualTo(expected == null ? null : Instant.parse(expected));
     }
 
     @Test
     void patientReferenceComesFromSubjectOrPatient() throws IOException {
-        assertThat(FhirFileReader.patientRef("MedicationRequest",
+        assertThat(ResourceFields.patientRef("MedicationRequest",
                 FhirFileReader.MAPPER.readTree("{\"subject\":{\"reference\":\"Patient/1\"}}"))).isEqualTo("Patient/1");
-        assertThat(FhirFileReader.patientRef("Immunization",
+        assertThat(ResourceFields.patientRef("Immunization",
                 FhirFileReader.MAPPER.readTree("{\"patient\":{\"reference\":\"https://x/fhir/Patient/2\"}}")))
                 .isEqualTo("https://x/fhir/Patient/2");
-        assertThat(FhirFileReader.patientRef("Observation",
+        assertThat(ResourceFields.patientRef("Observation",
                 FhirFileReader.MAPPER.readTree("{\"subject\":{\"display\":\"no reference\"}}"))).isNull();
-        assertThat(FhirFileReader.patientRef("Patient", FhirFileReader.MAPPER.readTree("{\"id\":\"p9\"}"))).isEqualTo("Patient/p9");
+        assertThat(ResourceFields.patientRef("Patient", FhirFileReader.MAPPER.readTree("{\"id\":\"p9\"}"))).isEqualTo("Patient/p9");
     }
 
     @Test

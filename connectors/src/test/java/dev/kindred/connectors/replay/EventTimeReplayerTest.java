@@ -148,20 +148,6 @@ class EventTimeReplayerTest {
         assertThat(producer.history().get(0).value()).isEqualTo("{\"id\":\"o9999\"}".getBytes(StandardCharsets.UTF_8));
     }
 
-    @Test
-    void patientKeysComeFromEveryReferenceFormAServerEmits() {
-        assertThat(EventTimeReplayer.patientKey("Patient/123")).isEqualTo("123");
-        assertThat(EventTimeReplayer.patientKey("https://server/fhir/Patient/123")).isEqualTo("123");
-        assertThat(EventTimeReplayer.patientKey("Patient/45/_history/2")).isEqualTo("45");
-        assertThat(EventTimeReplayer.patientKey("urn:uuid:04121321-4af5-424c-a0e1-ed3aab1c349d"))
-                .isEqualTo("04121321-4af5-424c-a0e1-ed3aab1c349d");
-        assertThat(EventTimeReplayer.patientKey("urn:oid:1.2.3")).isEqualTo("1.2.3");
-        assertThat(EventTimeReplayer.patientKey("#newborn")).isNull();
-        assertThat(EventTimeReplayer.patientKey("Group/103")).isNull();
-        assertThat(EventTimeReplayer.patientKey("RelatedPatient/1")).isNull();
-        assertThat(EventTimeReplayer.patientKey(null)).isNull();
-    }
-
     private static String obs(String id, String time, String subject) {
         return "{\"resourceType\":\"Observation\",\"id\":\"" + id + "\",\"effectiveDateTime\":\"" + time
                 + "\",\"subject\":{\"reference\":\"" + subject + "\"}}";
