@@ -7,6 +7,8 @@ package dev.kindred.imaging;
 public enum FailureReason {
     /** The PACS could not be reached (connection refused, DNS, TLS, connect or read time-out). */
     PACS_UNREACHABLE("pacs-unreachable"),
+    /** The PACS accepted the connection but sent no answer within the HTTP request time-out. */
+    PACS_TIMEOUT("pacs-timeout"),
     /** The PACS refused the credentials (HTTP 401 or 403). */
     PACS_AUTH_FAILED("pacs-auth-failed"),
     /** The PACS does not have the instance (HTTP 404 or 410). */

@@ -23,14 +23,22 @@ final class OnnxWriter {
     private final List<Message> outputs = new ArrayList<>();
     private int nodeCount;
 
-    /** A float input with a symbolic batch dimension {@code N} followed by the given fixed dimensions. */
+    private long batch;
+
+    /** Fixes the batch dimension of inputs and outputs, as some exporters do; by default it is symbolic ({@code N}). */
+    OnnxWriter fixedBatch(long size) {
+        this.batch = size;
+        return this;
+    }
+
+    /** A float input: the batch dimension followed by the given fixed dimensions. */
     OnnxWriter input(String name, long... dimsAfterBatch) {
-        inputs.add(valueInfo(name, dimsAfterBatch));
+        inputs.add(valueInfo(name, batch, dimsAfterBatch));
         return this;
     }
 
     OnnxWriter output(String name, long... dimsAfterBatch) {
-        outputs.add(valueInfo(name, dimsAfterBatch));
+        outputs.add(valueInfo(name, batch, dimsAfterBatch));
         return this;
     }
 
@@ -89,8 +97,8 @@ final class OnnxWriter {
         Files.write(file, model.toByteArray());
     }
 
-    private static Message valueInfo(String name, long... dimsAfterBatch) {
-        Message shape = new Message().message(1, new Message().string(2, "N"));
+    private static Message valueInfo(String name, long batch, long... dimsAfterBatch) {
+        Message shape = new Message().message(1, batch > 0 ? new Message().int64(1, batch) : new Message().string(2, "N"));
         for (long dim : dimsAfterBatch) {
             shape.message(1, new Message().int64(1, dim));
         }

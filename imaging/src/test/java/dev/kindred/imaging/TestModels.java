@@ -67,8 +67,13 @@ final class TestModels implements AutoCloseable {
 
     /** Writes the network as an ONNX file with outputs {@code embedding} (first) and {@code features}. */
     Path writeOnnx(Path dir) throws IOException {
-        Path file = dir.resolve("test-embedder.onnx");
+        return writeOnnx(dir.resolve("test-embedder.onnx"), 0);
+    }
+
+    /** Writes the network as an ONNX file; {@code fixedBatch} > 0 fixes the batch dimension, as some exports do. */
+    Path writeOnnx(Path file, int fixedBatch) throws IOException {
         new OnnxWriter()
+                .fixedBatch(fixedBatch)
                 .input("image", 3, INPUT_SIZE, INPUT_SIZE)
                 .initializer("conv1.weight", values(conv1, "weight"), 8, 3, 3, 3)
                 .initializer("conv1.bias", values(conv1, "bias"), 8)
