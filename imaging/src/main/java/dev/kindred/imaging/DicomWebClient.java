@@ -61,7 +61,7 @@ public final class DicomWebClient {
                 break;
             }
             String modality = series.modality() == null ? null : series.modality().toUpperCase(Locale.ROOT);
-            if (series.instances().isEmpty() || settings.skippedModalities().contains(modality)) {
+            if (series.instances().isEmpty() || modality != null && settings.skippedModalities().contains(modality)) {
                 continue;
             }
             List<EmbeddingRequest.Instance> ordered = new ArrayList<>(series.instances());

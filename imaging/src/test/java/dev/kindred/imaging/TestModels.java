@@ -65,7 +65,10 @@ final class TestModels implements AutoCloseable {
         return new TestModels(manager, network, conv1, conv2, head);
     }
 
-    /** Writes the network as an ONNX file with outputs {@code embedding} (first) and {@code features}. */
+    /**
+     * Writes the network as an ONNX file with outputs {@code embedding} (first), {@code features} and the last
+     * feature map {@code r2} (16×16×16).
+     */
     Path writeOnnx(Path dir) throws IOException {
         return writeOnnx(dir.resolve("test-embedder.onnx"), 0);
     }
@@ -90,6 +93,7 @@ final class TestModels implements AutoCloseable {
                 .node("Gemm", List.of("features", "head.weight", "head.bias"), "embedding", "transB", 1)
                 .output("embedding", EMBEDDING)
                 .output("features", FEATURES)
+                .output("r2", FEATURES, INPUT_SIZE / 4, INPUT_SIZE / 4)
                 .write(file);
         return file;
     }
