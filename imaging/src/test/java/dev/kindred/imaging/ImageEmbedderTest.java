@@ -49,6 +49,22 @@ class ImageEmbedderTest {
     }
 
     @Test
+    void torchScriptModelWrittenFromJavaReproducesTheDjlNetwork() throws Exception {
+        Path torchScript = network.writeTorchScript(dir.resolve("test-embedder.pt"));
+        EmbedderSettings settings = EmbedderSettings.builder(torchScript).inputSize(64, 64).l2Normalize(false).build();
+        try (ImageEmbedder embedder = ImageEmbedder.load(settings); ImageEmbedder.Worker worker = embedder.newWorker()) {
+            List<float[]> prepared = List.of(embedder.prepare(TestImages.chestPng(256, 0)),
+                    embedder.prepare(TestImages.chestJpeg(300, 3)));
+            float[][] torch = worker.embed(prepared);
+            float[][] djl = network.referenceEmbeddings(prepared);
+            assertThat(settings.engine()).isEqualTo("PyTorch");
+            for (int i = 0; i < 2; i++) {
+                assertThat(torch[i]).hasSize(TestModels.EMBEDDING).containsExactly(djl[i], within(1e-5f));
+            }
+        }
+    }
+
+    @Test
     void embeddingsAreUnitLengthAndABatchGivesWhatSingleImagesGive() throws Exception {
         try (ImageEmbedder embedder = ImageEmbedder.load(settings().build()); ImageEmbedder.Worker worker = embedder.newWorker()) {
             List<float[]> prepared = List.of(embedder.prepare(TestImages.chestPng(256, 0)),

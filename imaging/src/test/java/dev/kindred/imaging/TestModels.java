@@ -98,6 +98,24 @@ final class TestModels implements AutoCloseable {
         return file;
     }
 
+    /** Writes the network as a TorchScript archive: the same weights, forward written as TorchScript source. */
+    Path writeTorchScript(Path file) throws IOException {
+        new TorchScriptWriter("TestEmbedder")
+                .parameter("conv1_weight", values(conv1, "weight"), 8, 3, 3, 3)
+                .parameter("conv1_bias", values(conv1, "bias"), 8)
+                .parameter("conv2_weight", values(conv2, "weight"), FEATURES, 8, 3, 3)
+                .parameter("conv2_bias", values(conv2, "bias"), FEATURES)
+                .parameter("head_weight", values(head, "weight"), EMBEDDING, FEATURES)
+                .parameter("head_bias", values(head, "bias"), EMBEDDING)
+                .write(file, """
+                            r1 = torch.relu(torch.conv2d(x, self.conv1_weight, self.conv1_bias, [2, 2], [1, 1], [1, 1], 1))
+                            r2 = torch.relu(torch.conv2d(r1, self.conv2_weight, self.conv2_bias, [2, 2], [1, 1], [1, 1], 1))
+                            features = torch.flatten(torch.adaptive_avg_pool2d(r2, [1, 1]), 1)
+                            return torch.linear(features, self.head_weight, self.head_bias)
+                        """);
+        return file;
+    }
+
     /** The DJL network's own output for prepared images: what the exported model must reproduce. */
     float[][] referenceEmbeddings(List<float[]> prepared) {
         try (NDManager batchManager = manager.newSubManager()) {
