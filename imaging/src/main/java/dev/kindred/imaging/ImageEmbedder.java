@@ -55,7 +55,9 @@ public final class ImageEmbedder implements AutoCloseable {
         Class<List<float[]>> inputType = (Class) List.class;
         Criteria<List<float[]>, float[][]> criteria = Criteria.builder()
                 .setTypes(inputType, float[][].class)
-                .optModelPath(settings.modelPath())
+                // The folder and the file name rather than the file: DJL warns about a "non-archive file" otherwise.
+                .optModelPath(settings.modelPath().toAbsolutePath().getParent())
+                .optModelName(settings.modelPath().getFileName().toString())
                 .optEngine(settings.engine())
                 .optTranslator(new EmbeddingTranslator(settings))
                 // ONNX Runtime session options; the PyTorch engine ignores them and reads ai.djl.pytorch.num_threads.

@@ -37,16 +37,20 @@ final class ImagePreprocessor {
         float[][] planes = toPlanes(image);
         int outW = settings.inputWidth();
         int outH = settings.inputHeight();
+        // Resize each source plane once: a gray X-ray is resized once and then feeds all three channels.
+        float[][] resized = new float[planes.length][];
+        for (int p = 0; p < planes.length; p++) {
+            resized[p] = resize(planes[p], width, height, outW, outH);
+        }
         int planeSize = outW * outH;
         float[] mean = settings.mean();
         float[] std = settings.std();
         float[] prepared = new float[settings.inputLength()];
         for (int c = 0; c < settings.channels(); c++) {
-            // A gray source feeds every channel; a colour source feeds R, G, B (or luminance for one channel).
-            float[] resized = resize(planes[Math.min(c, planes.length - 1)], width, height, outW, outH);
+            float[] source = resized[Math.min(c, resized.length - 1)];
             int offset = c * planeSize;
             for (int i = 0; i < planeSize; i++) {
-                prepared[offset + i] = (resized[i] - mean[c]) / std[c];
+                prepared[offset + i] = (source[i] - mean[c]) / std[c];
             }
         }
         return prepared;

@@ -2,15 +2,13 @@ package dev.kindred.imaging;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.LocalDateTime;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -24,6 +22,8 @@ import java.util.zip.ZipOutputStream;
  * tensors and whose {@code forward} is TorchScript source that PyTorch compiles at load time.
  */
 final class TorchScriptWriter {
+    private static final LocalDateTime FIXED_TIME = LocalDateTime.of(2000, 1, 1, 0, 0);
+
     private final String className;
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
 
@@ -107,6 +107,7 @@ final class TorchScriptWriter {
     private static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
         ZipEntry entry = new ZipEntry(name);
         entry.setMethod(ZipEntry.STORED);
+        entry.setTimeLocal(FIXED_TIME); // the same bytes for the same model, whenever it is written
         entry.setSize(data.length);
         CRC32 crc = new CRC32();
         crc.update(data);
