@@ -215,18 +215,25 @@ public final class EmbeddingService implements AutoCloseable {
                 batch.add(first);
                 modelQueue.drainTo(batch, (batching.get() ? embedder.settings().maxBatchSize() : 1) - 1);
                 batch.removeIf(image -> image.job.isDone());
-                if (!batch.isEmpty()) {
+                try {
                     embedBatch(worker, batch);
+                } catch (RuntimeException e) {
+                    // Not expected (the worker reports model failures as ImagingException); keep the thread alive.
+                    log.error("Embedding a batch of {} failed unexpectedly", batch.size(), e);
+                    batch.forEach(image -> image.job.fail(FailureReason.MODEL_ERROR, "unexpected failure: " + e, 1));
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            log.error("An image model thread stopped", e);
+            log.error("An image model thread could not start its predictor", e);
         }
     }
 
     private void embedBatch(ImageEmbedder.Worker worker, List<PreparedImage> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
         try {
             deliver(batch, forward(worker, batch));
         } catch (ImagingException batchFailure) {
