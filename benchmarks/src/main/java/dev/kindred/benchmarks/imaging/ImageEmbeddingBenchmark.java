@@ -83,6 +83,8 @@ public final class ImageEmbeddingBenchmark {
                 + "; CPU: " + cpuModel() + "; max heap: " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
         line(report, out, "- DJL 0.36.0: PyTorch " + Engine.getEngine("PyTorch").getVersion() + ", ONNX Runtime "
                 + Engine.getEngine("OnnxRuntime").getVersion() + "; one intra-op and one inter-op thread");
+        line(report, out, "- command: `java -Xmx4g -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)"
+                + " dev.kindred.benchmarks.imaging.ImageEmbeddingBenchmark " + String.join(" ", args) + "`");
         line(report, out, String.format(Locale.ROOT, "- load average at start: %.2f; %d rounds of %d images per"
                 + " engine and batch size, engines interleaved", loadAtStart, rounds, images));
         line(report, out, "");
