@@ -72,7 +72,7 @@ public final class ImageEmbedder implements AutoCloseable {
             return new ImageEmbedder(settings, model);
         } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
             throw new ImagingException(FailureReason.MODEL_ERROR, false, "cannot load model " + settings.modelPath()
-                    + " with engine " + settings.engine() + ": " + e, e);
+                    + " with engine " + settings.engine() + ": " + rootMessage(e), e);
         }
     }
 
