@@ -14,8 +14,10 @@ import dev.kindred.imaging.FakePacs.Frame;
 import dev.kindred.imaging.FakePacs.Hang;
 import dev.kindred.imaging.FakePacs.Status;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -185,7 +187,7 @@ class EmbeddingServiceTest {
     @Test
     void reportsAnUnreachablePacsAfterRetrying() throws Exception {
         int closedPort;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
         EmbeddingService service = service(embedder, URI.create("http://127.0.0.1:" + closedPort + "/dicom-web"), quick())
@@ -201,7 +203,7 @@ class EmbeddingServiceTest {
     @Test
     void garbageBytesAreUndecodableAndNotRetried() throws Exception {
         String instance = CHEST_SERIES + ".1";
-        byte[] garbage = "<html>login required</html>".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] garbage = "<html>login required</html>".getBytes(StandardCharsets.UTF_8);
         pacs().on(STUDY, CHEST_SERIES, instance, new Frame(garbage, "image/png"));
         EmbeddingService service = service(embedder, pacs.baseUrl(), quick()).start();
 

@@ -32,6 +32,11 @@ final class TestModels implements AutoCloseable {
     static final int EMBEDDING = 32;
     static final long SEED = 42;
 
+    /** Conv2d above as ONNX attributes: 3×3 kernel, stride 2, padding 1 on every side. */
+    private static final Object[] CONV_ATTRIBUTES = {
+        "kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1}
+    };
+
     private final NDManager manager;
     private final SequentialBlock network;
     private final Conv2d conv1;
@@ -138,10 +143,6 @@ final class TestModels implements AutoCloseable {
         manager.close();
     }
 
-    /** Conv2d above as ONNX attributes: 3×3 kernel, stride 2, padding 1 on every side. */
-    private static final Object[] CONV_ATTRIBUTES = {
-        "kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1}
-    };
 
     private static Conv2d conv(int filters) {
         return Conv2d.builder().setKernelShape(new Shape(3, 3)).optStride(new Shape(2, 2)).optPadding(new Shape(1, 1))
