@@ -159,9 +159,16 @@ public final class EmbeddingService implements AutoCloseable {
             return;
         }
         byte[] image;
+        Duration budget = job.remaining();
         try {
-            image = pacs.fetchRendered(frame, job.remaining());
+            image = pacs.fetchRendered(frame, budget);
         } catch (ImagingException e) {
+            if (e.reason() == FailureReason.PACS_TIMEOUT && budget.compareTo(pacs.settings().requestTimeout()) < 0) {
+                // The HTTP time-out was the rest of the request's time: the request ran out, not the PACS's allowance.
+                job.fail(FailureReason.EMBEDDING_TIMEOUT, "no embedding within " + settings.requestTimeout() + " for "
+                        + job.id + ": " + e.getMessage(), attempt);
+                return;
+            }
             retryOrFail(job, e, attempt, () -> fetch(job, index, frame, attempt + 1));
             return;
         }

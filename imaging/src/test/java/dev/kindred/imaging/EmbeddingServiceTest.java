@@ -265,7 +265,7 @@ class EmbeddingServiceTest {
         Duration submitTook = Duration.ofNanos(System.nanoTime() - start);
 
         assertThat(third).isDone();
-        assertThat(submitTook).isLessThan(Duration.ofMillis(500));
+        assertThat(submitTook).isLessThan(Duration.ofSeconds(2)); // generous: the machine may be busy; isDone() is the point
         Failed rejected = (Failed) third.getNow(null);
         assertThat(rejected.reason()).isEqualTo(FailureReason.QUEUE_FULL);
         assertThat(rejected.reason().code()).isEqualTo("queue-full");
