@@ -26,9 +26,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Comparator;
 
 /**
  * Builds a {@link ClinicalAlert} for a trigger: searches the index for the patient's nearest neighbours
@@ -53,6 +54,7 @@ public final class AlertFactory {
     private final DistanceMetric metric;
     private final PatientVectorizer vectorizer;
     private final Recommender recommender;
+    private final Map<String, DimensionGroups> groupsBySpace = new ConcurrentHashMap<>();
 
     public AlertFactory(FeatureCatalog catalog, int k, DistanceMetric metric, PatientVectorizer vectorizer,
             Recommender recommender) {
@@ -94,8 +96,9 @@ public final class AlertFactory {
         List<Neighbour<List<TreatmentOutcome>>> neighbours = search(index, space, vectors, patientKey);
         List<SimilarPatient> similar = new ArrayList<>();
         List<Recommender.Evidence> evidence = new ArrayList<>();
+        float[] own = vectors.containsKey(space) ? PatientVectorizer.toArray(vectors.get(space)) : null;
         for (Neighbour<List<TreatmentOutcome>> n : neighbours) {
-            similar.add(similarPatient(n, space, vectors.get(space)));
+            similar.add(similarPatient(n, space, own));
             evidence.add(new Recommender.Evidence(n.key(), similarity(n.distance()),
                     n.payload() == null ? List.of() : n.payload()));
         }
@@ -154,16 +157,19 @@ public final class AlertFactory {
         return index.search(space, PatientVectorizer.toArray(own), k, item -> !item.key().equals(patientKey));
     }
 
-    private SimilarPatient similarPatient(Neighbour<List<TreatmentOutcome>> n, String space, List<Float> own) {
+    private SimilarPatient similarPatient(Neighbour<List<TreatmentOutcome>> n, String space, float[] own) {
         return SimilarPatient.newBuilder()
                 .setPatientKey(n.key())
                 .setDistance(n.distance())
                 .setSimilarity(similarity(n.distance()))
                 .setFeatureSpace(space)
-                .setSharedFeatures(own == null ? List.of()
-                        : sharedFeatures(vectorizer.dimensions(space), PatientVectorizer.toArray(own), n.item().vector(),
-                                space.equals(vectorizer.clinicalSpace())))
+                .setSharedFeatures(own == null ? List.of() : sharedFeatures(groups(space), own, n.item().vector()))
                 .build();
+    }
+
+    private DimensionGroups groups(String space) {
+        return groupsBySpace.computeIfAbsent(space,
+                s -> DimensionGroups.of(vectorizer.dimensions(s), s.equals(vectorizer.clinicalSpace())));
     }
 
     double similarity(float distance) {
@@ -176,25 +182,43 @@ public final class AlertFactory {
      * feature's dimensions (its value, abnormality, share abnormal, measured, trend); only features that
      * bring it nearer. Outside the clinical space each dimension stands for itself.
      */
-    static List<String> sharedFeatures(List<String> dims, float[] own, float[] other, boolean byFeature) {
-        if (dims.isEmpty()) {
-            return List.of();
-        }
-        Map<String, Double> gains = new LinkedHashMap<>();
-        for (int i = 0; i < own.length && i < other.length && i < dims.size(); i++) {
+    static List<String> sharedFeatures(DimensionGroups groups, float[] own, float[] other) {
+        String[] names = groups.names();
+        int[] groupOf = groups.groupOfDimension();
+        double[] gains = new double[names.length];
+        for (int i = 0; i < own.length && i < other.length && i < groupOf.length; i++) {
             double a = own[i];
             double b = other[i];
-            double gain = a * a - (a - b) * (a - b);
-            if (gain != 0) {
-                gains.merge(byFeature ? PatientVectorizer.featureOf(dims.get(i)) : dims.get(i), gain, Double::sum);
+            gains[groupOf[i]] += a * a - (a - b) * (a - b);
+        }
+        List<Integer> closer = new ArrayList<>();
+        for (int g = 0; g < gains.length; g++) {
+            if (gains[g] > 1e-6) {
+                closer.add(g);
             }
         }
-        return gains.entrySet().stream()
-                .filter(e -> e.getValue() > 1e-6)
-                .sorted(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-                .limit(SHARED_FEATURES)
-                .map(Map.Entry::getKey)
-                .toList();
+        closer.sort(Comparator.comparingDouble((Integer g) -> -gains[g]).thenComparing(g -> names[g]));
+        List<String> out = new ArrayList<>(Math.min(SHARED_FEATURES, closer.size()));
+        for (int k = 0; k < closer.size() && k < SHARED_FEATURES; k++) {
+            out.add(names[closer.get(k)]);
+        }
+        return out;
+    }
+
+    /**
+     * The dimensions of a space grouped as explanations name them: by feature in the clinical space (its value,
+     * abnormality, share abnormal, measured, trend), each dimension for itself elsewhere. Computed once per space.
+     */
+    record DimensionGroups(String[] names, int[] groupOfDimension) {
+        static DimensionGroups of(List<String> dims, boolean byFeature) {
+            Map<String, Integer> index = new LinkedHashMap<>();
+            int[] groupOf = new int[dims.size()];
+            for (int i = 0; i < dims.size(); i++) {
+                String name = byFeature ? PatientVectorizer.featureOf(dims.get(i)) : dims.get(i);
+                groupOf[i] = index.computeIfAbsent(name, n -> index.size());
+            }
+            return new DimensionGroups(index.keySet().toArray(new String[0]), groupOf);
+        }
     }
 
     private List<String> abnormalFeatures(PatientState state) {
@@ -229,9 +253,9 @@ public final class AlertFactory {
     }
 
     static String suggestionLabel(TreatmentRecommendation r) {
-        return String.format(Locale.ROOT, "Consider %s: improved in %d of %d similar patients (95%% lower bound %d%%)",
-                treatmentName(r), r.getNeighboursImproved(), r.getNeighboursWithOutcome(),
-                Math.round(r.getWilsonLowerBound() * 100));
+        return "Consider " + treatmentName(r) + ": improved in " + r.getNeighboursImproved() + " of "
+                + r.getNeighboursWithOutcome() + " similar patients (95% lower bound "
+                + Math.round(r.getWilsonLowerBound() * 100) + "%)";
     }
 
     static String treatmentName(TreatmentRecommendation r) {
@@ -245,8 +269,8 @@ public final class AlertFactory {
                 RangeCheck check = trigger.check();
                 String what = feature != null ? shortName(feature) : String.valueOf(t.getDisplay());
                 String side = check.direction() > 0 ? "above" : check.direction() < 0 ? "below" : "outside";
-                yield String.format(Locale.ROOT, "%s %s %s %s reference range%s", what, number(t.getValue()),
-                        t.getUnit() == null ? "" : t.getUnit(), side, range(t)).replace("  ", " ");
+                yield (what + " " + number(t.getValue()) + " " + (t.getUnit() == null ? "" : t.getUnit()) + " " + side
+                        + " reference range" + range(t)).replace("  ", " ");
             }
             case NEW_DIAGNOSIS -> "New diagnosis: " + (fact.getDisplay() != null ? fact.getDisplay() : fact.getCode());
             case NEW_IMAGING_STUDY -> "New imaging study: " + imagingName(fact);
@@ -254,8 +278,8 @@ public final class AlertFactory {
         String text = base + "; " + neighbours + " similar patients";
         TreatmentRecommendation top = recommendations.isEmpty() ? null : recommendations.get(0);
         if (top != null) {
-            String withTop = text + String.format(Locale.ROOT, "; %d/%d improved on %s", top.getNeighboursImproved(),
-                    top.getNeighboursWithOutcome(), treatmentName(top));
+            String withTop = text + "; " + top.getNeighboursImproved() + "/" + top.getNeighboursWithOutcome()
+                    + " improved on " + treatmentName(top);
             if (withTop.length() <= MAX_SUMMARY) {
                 text = withTop;
             }
@@ -299,7 +323,7 @@ public final class AlertFactory {
         if (v == Math.rint(v) && Math.abs(v) < 1e9) {
             return String.valueOf(v.longValue());
         }
-        return String.format(Locale.ROOT, "%.3g", v).replaceAll("(\\.\\d*?)0+$", "$1").replaceAll("\\.$", "");
+        return Decimals.threeSignificant(v);
     }
 
     private static String percent(double v) {
@@ -346,7 +370,7 @@ public final class AlertFactory {
             md.append("| Similar patient | Space | Similarity | Closest on |\n|---|---|---|---|\n");
             for (SimilarPatient s : similar) {
                 md.append("| ").append(s.getPatientKey()).append(" | ").append(s.getFeatureSpace()).append(" | ")
-                        .append(String.format(Locale.ROOT, "%.3f", s.getSimilarity())).append(" | ")
+                        .append(Decimals.threePlaces(s.getSimilarity())).append(" | ")
                         .append(s.getSharedFeatures().isEmpty() ? "—" : String.join(", ", s.getSharedFeatures()))
                         .append(" |\n");
             }

@@ -29,7 +29,6 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Procedure;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.RiskAssessment;
-import org.hl7.fhir.r4.model.Subscription;
 
 /**
  * A real HAPI FHIR R4 server for tests: HAPI's {@link RestfulServer} with {@link InMemoryResourceProvider}s
