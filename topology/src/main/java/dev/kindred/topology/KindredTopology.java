@@ -136,6 +136,8 @@ public final class KindredTopology {
         // A failure while indexing one vector record is logged and skipped instead of stopping the instance
         // (Kafka 4.3 cannot send dead letters from the global thread).
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // One stream thread per core: the work is CPU-bound (FHIR parsing, patient state, search).
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Runtime.getRuntime().availableProcessors());
         props.putAll(userSettings);
         return props;
     }
