@@ -1,7 +1,7 @@
 package dev.kindred.benchmarks;
 
 import dev.kindred.index.DistanceMetric;
-import dev.kindred.index.VectorMath;
+import dev.kindred.index.kernels.VectorMath;
 import java.util.Random;
 
 /**

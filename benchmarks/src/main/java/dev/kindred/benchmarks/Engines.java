@@ -7,10 +7,13 @@ import com.github.jelmerk.hnswlib.core.SearchResult;
 import com.github.jelmerk.hnswlib.core.hnsw.HnswIndex;
 import dev.kindred.index.DistanceMetric;
 import dev.kindred.index.HnswParameters;
-import dev.kindred.index.HnswVectorIndex;
+import dev.kindred.index.IndexSpec;
+import dev.kindred.index.IndexTuning;
 import dev.kindred.index.Neighbour;
 import dev.kindred.index.PayloadCodec;
-import dev.kindred.index.VectorIndexSnapshot;
+import dev.kindred.index.VectorIndex;
+import dev.kindred.index.VectorIndexes;
+import dev.kindred.topology.index.VectorIndexSnapshot;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -84,7 +87,7 @@ final class Engines {
     /** Kindred's index (this project's HNSW graph). */
     static final class Kindred implements Engine {
         private final DistanceMetric metric;
-        private HnswVectorIndex<Integer> index;
+        private VectorIndex<Integer> index;
         private final long[] versions;
 
         Kindred(DistanceMetric metric, int n) {
@@ -97,13 +100,14 @@ final class Engines {
             return "Kindred HNSW";
         }
 
-        HnswVectorIndex<Integer> index() {
+        VectorIndex<Integer> index() {
             return index;
         }
 
         @Override
         public void build(float[][] base) {
-            index = new HnswVectorIndex<>("bench", metric, base[0].length, HnswParameters.DEFAULTS);
+            index = VectorIndexes.create("bench", new IndexSpec(metric, HnswParameters.DEFAULTS), base[0].length,
+                    IndexTuning.DEFAULTS.withRecallSampleEvery(0));
             for (int i = 0; i < base.length; i++) {
                 index.upsert(key(i), 1, base[i], i);
                 versions[i] = 1;
@@ -150,8 +154,8 @@ final class Engines {
             long bytes = VectorIndexSnapshot.write(file, identity, codec, Map.of(), Map.of("bench", index));
             long t1 = System.nanoTime();
             VectorIndexSnapshot.Contents<Integer> contents = VectorIndexSnapshot.read(file, identity, codec,
-                    space -> new dev.kindred.index.IndexSpec(metric, HnswParameters.DEFAULTS), space -> "bench",
-                    dev.kindred.index.IndexTuning.DEFAULTS);
+                    space -> new IndexSpec(metric, HnswParameters.DEFAULTS), space -> "bench",
+                    IndexTuning.DEFAULTS.withRecallSampleEvery(0));
             long t2 = System.nanoTime();
             index = contents.indexes().get("bench");
             return new long[] {t1 - t0, t2 - t1, bytes};

@@ -3,7 +3,7 @@ package dev.kindred.benchmarks;
 import dev.kindred.benchmarks.Datasets.Dataset;
 import dev.kindred.benchmarks.Engines.Engine;
 import dev.kindred.index.IndexStats;
-import dev.kindred.index.VectorMath;
+import dev.kindred.index.kernels.VectorMath;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;

@@ -8,7 +8,7 @@ import dev.kindred.clinical.pipeline.PatientPipeline;
 import dev.kindred.clinical.pipeline.PipelineSettings;
 import dev.kindred.fhir.FhirMapper;
 import dev.kindred.fhir.catalog.FeatureCatalog;
-import dev.kindred.index.VectorIndexStoreBuilder;
+import dev.kindred.topology.index.VectorIndexStoreBuilder;
 import dev.kindred.topology.internals.DeadLetterExceptionHandler;
 import dev.kindred.topology.internals.FhirMappingProcessor;
 import dev.kindred.topology.internals.IndexUpdateProcessor;

@@ -1,7 +1,15 @@
-package dev.kindred.index;
+package dev.kindred.topology.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kindred.index.DistanceMetric;
+import dev.kindred.index.Fusion;
+import dev.kindred.index.HnswParameters;
+import dev.kindred.index.HybridHit;
+import dev.kindred.index.IndexSpec;
+import dev.kindred.index.IndexStats;
+import dev.kindred.index.Quantization;
+import dev.kindred.index.TestVectors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
@@ -17,8 +26,10 @@ import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class VectorIndexStoreTest {
     private static final TopicPartition P0 = new TopicPartition("vectors", 0);
     private static final TopicPartition P1 = new TopicPartition("vectors", 1);
@@ -248,6 +259,25 @@ class VectorIndexStoreTest {
         List<HybridHit<String>> filtered = store.hybridSearch(queries, 3, Fusion.reciprocalRank(),
                 item -> !item.key().equals("b"));
         assertThat(filtered).extracting(HybridHit::key).containsExactly("a", "c", "d");
+        store.close();
+    }
+
+    @Test
+    void aQuantizedSpaceKeepsItsFloatsInAnUnlinkedFileInTheStateDirectoryAndReportsItsCodes() throws IOException {
+        VectorIndexStore<String> store = open(builder().withSnapshots(false)
+                .withSpace("imaging", new IndexSpec(DistanceMetric.COSINE, HnswParameters.DEFAULTS, Quantization.int8())));
+        TestVectors data = new TestVectors(10, 64, 0.5, 3);
+        for (int i = 0; i < 1500; i++) {
+            store.upsert("imaging", "k" + i, 1, data.next(), "p" + i);
+        }
+        IndexStats stats = store.stats().get("imaging");
+        assertThat(stats.quantization()).isEqualTo("int8:2.0");
+        assertThat(stats.memory().codeBytes()).isPositive();
+        assertThat(stats.memory().mappedVectorBytes()).isEqualTo(1500L * 64 * 4);
+        assertThat(store.search("imaging", data.next(), 5, null)).hasSize(5);
+        try (var files = Files.list(stateDir)) {
+            assertThat(files).noneMatch(p -> p.getFileName().toString().startsWith("kindred-vectors"));
+        }
         store.close();
     }
 }

@@ -1,4 +1,4 @@
-package dev.kindred.index;
+package dev.kindred.index.snapshot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,13 +11,13 @@ import java.util.zip.CRC32C;
  * Buffered binary writer for index snapshots: little-endian primitives and bulk float/int arrays straight from
  * a 1 MiB buffer into a channel, with a running CRC-32C over everything written (the trailer).
  */
-final class SnapshotOutput {
+public final class SnapshotOutput {
     private final WritableByteChannel channel;
     private final ByteBuffer buffer = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
     private final CRC32C crc = new CRC32C();
     private long written;
 
-    SnapshotOutput(WritableByteChannel channel) {
+    public SnapshotOutput(WritableByteChannel channel) {
         this.channel = channel;
     }
 
@@ -37,27 +37,27 @@ final class SnapshotOutput {
         buffer.clear();
     }
 
-    void writeByte(int v) throws IOException {
+    public void writeByte(int v) throws IOException {
         room(1);
         buffer.put((byte) v);
     }
 
-    void writeInt(int v) throws IOException {
+    public void writeInt(int v) throws IOException {
         room(4);
         buffer.putInt(v);
     }
 
-    void writeLong(long v) throws IOException {
+    public void writeLong(long v) throws IOException {
         room(8);
         buffer.putLong(v);
     }
 
-    void writeFloat(float v) throws IOException {
+    public void writeFloat(float v) throws IOException {
         room(4);
         buffer.putFloat(v);
     }
 
-    void writeFloats(float[] values) throws IOException {
+    public void writeFloats(float[] values) throws IOException {
         int i = 0;
         while (i < values.length) {
             room(4);
@@ -68,7 +68,7 @@ final class SnapshotOutput {
         }
     }
 
-    void writeInts(int[] values, int offset, int length) throws IOException {
+    public void writeInts(int[] values, int offset, int length) throws IOException {
         int i = 0;
         while (i < length) {
             room(4);
@@ -79,7 +79,7 @@ final class SnapshotOutput {
         }
     }
 
-    void writeBytes(byte[] bytes) throws IOException {
+    public void writeBytes(byte[] bytes) throws IOException {
         if (bytes == null) {
             writeInt(-1);
             return;
@@ -94,12 +94,12 @@ final class SnapshotOutput {
         }
     }
 
-    void writeString(String s) throws IOException {
+    public void writeString(String s) throws IOException {
         writeBytes(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Writes the checksum of everything before it and flushes; the output is complete after this. */
-    void finish() throws IOException {
+    public void finish() throws IOException {
         drain();
         long checksum = crc.getValue();
         buffer.putLong(checksum);
@@ -111,7 +111,7 @@ final class SnapshotOutput {
         buffer.clear();
     }
 
-    long bytesWritten() {
+    public long bytesWritten() {
         return written;
     }
 }

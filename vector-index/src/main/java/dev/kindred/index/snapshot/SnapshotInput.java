@@ -1,4 +1,4 @@
-package dev.kindred.index;
+package dev.kindred.index.snapshot;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -13,7 +13,7 @@ import java.util.zip.CRC32C;
  * {@link #verifyEnd()} can compare it with the trailer. Any inconsistency is an {@link IOException}: the
  * caller then discards what it read.
  */
-final class SnapshotInput {
+public final class SnapshotInput {
     /** Bound on a single length field, so a corrupt length cannot make the reader allocate gigabytes. */
     private static final int MAX_LENGTH = 1 << 30;
 
@@ -25,14 +25,14 @@ final class SnapshotInput {
     private final CRC32C crc = new CRC32C();
     private boolean eof;
 
-    SnapshotInput(ReadableByteChannel channel, long totalBytes) {
+    public SnapshotInput(ReadableByteChannel channel, long totalBytes) {
         this.channel = channel;
         this.totalBytes = totalBytes;
         buffer.limit(0);
     }
 
     /** Bytes not consumed yet, trailer included. */
-    long remaining() {
+    public long remaining() {
         return totalBytes - base - buffer.position();
     }
 
@@ -55,27 +55,27 @@ final class SnapshotInput {
         }
     }
 
-    int readByte() throws IOException {
+    public int readByte() throws IOException {
         need(1);
         return buffer.get() & 0xff;
     }
 
-    int readInt() throws IOException {
+    public int readInt() throws IOException {
         need(4);
         return buffer.getInt();
     }
 
-    long readLong() throws IOException {
+    public long readLong() throws IOException {
         need(8);
         return buffer.getLong();
     }
 
-    float readFloat() throws IOException {
+    public float readFloat() throws IOException {
         need(4);
         return buffer.getFloat();
     }
 
-    int readLength(int max) throws IOException {
+    public int readLength(int max) throws IOException {
         int n = readInt();
         if (n < -1 || n > Math.min(max, MAX_LENGTH) || n > remaining()) {
             throw new IOException("corrupt length " + n);
@@ -83,7 +83,7 @@ final class SnapshotInput {
         return n;
     }
 
-    void readFloats(float[] into) throws IOException {
+    public void readFloats(float[] into) throws IOException {
         int i = 0;
         while (i < into.length) {
             need(4);
@@ -94,7 +94,7 @@ final class SnapshotInput {
         }
     }
 
-    void readInts(int[] into, int offset, int length) throws IOException {
+    public void readInts(int[] into, int offset, int length) throws IOException {
         int i = 0;
         while (i < length) {
             need(4);
@@ -105,7 +105,7 @@ final class SnapshotInput {
         }
     }
 
-    byte[] readBytes() throws IOException {
+    public byte[] readBytes() throws IOException {
         int n = readLength(MAX_LENGTH);
         if (n < 0) {
             return null;
@@ -121,7 +121,7 @@ final class SnapshotInput {
         return bytes;
     }
 
-    String readString() throws IOException {
+    public String readString() throws IOException {
         byte[] bytes = readBytes();
         if (bytes == null) {
             throw new IOException("corrupt string");
@@ -130,7 +130,7 @@ final class SnapshotInput {
     }
 
     /** Reads the trailer and checks it against everything read before it and that nothing follows. */
-    void verifyEnd() throws IOException {
+    public void verifyEnd() throws IOException {
         crc.update(buffer.array(), 0, buffer.position());
         buffer.compact();
         buffer.flip();

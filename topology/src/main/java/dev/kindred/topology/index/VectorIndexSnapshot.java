@@ -1,5 +1,13 @@
-package dev.kindred.index;
+package dev.kindred.topology.index;
 
+import dev.kindred.index.IndexSpec;
+import dev.kindred.index.IndexTuning;
+import dev.kindred.index.PayloadCodec;
+import dev.kindred.index.VectorIndex;
+import dev.kindred.index.VectorIndexes;
+import dev.kindred.index.snapshot.SnapshotInput;
+import dev.kindred.index.snapshot.SnapshotOutput;
+import dev.kindred.index.snapshot.StaleSnapshotException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -18,18 +26,20 @@ import org.apache.kafka.common.TopicPartition;
  * offsets.
  *
  * <p>Layout (little-endian): magic {@code KNDX}, format version, store name, source topic, payload format id,
- * the offsets, then per index its name, metric, dimensions, {@code m} and {@code efConstruction}, graph and
- * items; last a CRC-32C of everything before it. A file is written to a temporary name, forced to disk and
+ * the offsets, then per index its space name and the index as its codec writes it
+ * ({@link VectorIndexes#writeSnapshot}: shape, graph, vectors, quantizer, items); last a CRC-32C of everything
+ * before it. A file is written to a temporary name, forced to disk and
  * atomically renamed over the previous snapshot, so a crash leaves either the old or the new snapshot, never
  * a torn one.
  *
  * <p>Reading is all or nothing: a file that is truncated, fails its checksum or has inconsistent contents
- * ({@link IOException}), or was written for another store, topic, payload format, metric or graph shape
- * ({@link StaleSnapshotException}) yields nothing, and the caller rebuilds from the topic.
+ * ({@link IOException}), or was written for another store, topic, payload format, metric, graph shape or
+ * quantization ({@link StaleSnapshotException}) yields nothing, and the caller rebuilds from the topic.
  */
 public final class VectorIndexSnapshot {
     private static final int MAGIC = 0x58444e4b; // "KNDX" read as little-endian bytes
-    private static final int FORMAT = 1;
+    /** 2: each index in its codec's own format (1 had the store write the graph). */
+    private static final int FORMAT = 2;
 
     private VectorIndexSnapshot() {
     }
@@ -42,16 +52,7 @@ public final class VectorIndexSnapshot {
     }
 
     /** What a snapshot holds. */
-    public record Contents<P>(Map<TopicPartition, Long> offsets, Map<String, HnswVectorIndex<P>> indexes) {
-    }
-
-    /** The snapshot does not belong to the reader's configuration (another store, topic, metric, ...). */
-    public static final class StaleSnapshotException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        StaleSnapshotException(String message) {
-            super(message);
-        }
+    public record Contents<P>(Map<TopicPartition, Long> offsets, Map<String, VectorIndex<P>> indexes) {
     }
 
     /**
@@ -60,7 +61,7 @@ public final class VectorIndexSnapshot {
      * @return the size of the file in bytes
      */
     public static <P> long write(Path file, Identity identity, PayloadCodec<P> codec,
-            Map<TopicPartition, Long> offsets, Map<String, HnswVectorIndex<P>> indexes) throws IOException {
+            Map<TopicPartition, Long> offsets, Map<String, VectorIndex<P>> indexes) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         long bytes;
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -82,14 +83,9 @@ public final class VectorIndexSnapshot {
                 out.writeLong(e.getValue());
             }
             out.writeInt(indexes.size());
-            for (Map.Entry<String, HnswVectorIndex<P>> e : new TreeMap<>(indexes).entrySet()) {
-                HnswVectorIndex<P> index = e.getValue();
+            for (Map.Entry<String, VectorIndex<P>> e : new TreeMap<>(indexes).entrySet()) {
                 out.writeString(e.getKey());
-                out.writeString(index.metric().name());
-                out.writeInt(index.dimensions());
-                out.writeInt(index.parameters().m());
-                out.writeInt(index.parameters().efConstruction());
-                index.writeTo(out, codec);
+                VectorIndexes.writeSnapshot(e.getValue(), out, codec);
             }
             out.finish();
             bytes = out.bytesWritten();
@@ -110,8 +106,8 @@ public final class VectorIndexSnapshot {
     /**
      * Reads a snapshot written by {@link #write}.
      *
-     * @param specs the reader's spec for each index name; an index whose stored metric or graph shape differs
-     *     makes the whole snapshot stale
+     * @param specs the reader's spec for each index name; an index whose stored metric, graph shape or
+     *     quantization differs makes the whole snapshot stale
      * @param nameOf the index name to give each space
      * @throws StaleSnapshotException when the snapshot belongs to another configuration
      * @throws IOException when it is unreadable, truncated or corrupt
@@ -140,28 +136,23 @@ public final class VectorIndexSnapshot {
                 }
             }
             int count = in.readLength(1 << 16);
-            Map<String, HnswVectorIndex<P>> indexes = new LinkedHashMap<>();
-            for (int i = 0; i < count; i++) {
-                String space = in.readString();
-                IndexSpec spec = specs.apply(space);
-                expect("metric of " + space, in.readString(), spec.metric().name());
-                int dimensions = in.readInt();
-                if (dimensions < 1) {
-                    throw new IOException("corrupt dimensions " + dimensions);
+            Map<String, VectorIndex<P>> indexes = new LinkedHashMap<>();
+            try {
+                for (int i = 0; i < count; i++) {
+                    String space = in.readString();
+                    indexes.put(space, VectorIndexes.readSnapshot(in, nameOf.apply(space), specs.apply(space), tuning,
+                            codec));
                 }
-                expect("m of " + space, in.readInt(), spec.parameters().m());
-                expect("efConstruction of " + space, in.readInt(), spec.parameters().efConstruction());
-                indexes.put(space, HnswVectorIndex.readFrom(in, nameOf.apply(space), spec.metric(), dimensions,
-                        spec.parameters(), tuning, codec));
+                in.verifyEnd();
+            } catch (IOException | RuntimeException e) {
+                indexes.values().forEach(VectorIndex::close); // a quantized index holds a mapped file
+                throw e;
             }
-            in.verifyEnd();
             return new Contents<>(offsets, indexes);
         }
     }
 
     private static void expect(String what, Object found, Object expected) throws StaleSnapshotException {
-        if (!found.equals(expected)) {
-            throw new StaleSnapshotException(what + " is " + found + " in the snapshot, " + expected + " now");
-        }
+        StaleSnapshotException.expect(what, found, expected);
     }
 }

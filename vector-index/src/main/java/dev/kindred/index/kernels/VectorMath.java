@@ -1,11 +1,13 @@
-package dev.kindred.index;
+package dev.kindred.index.kernels;
 
+import java.nio.ByteBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The distance kernels every index computes with: dot product and squared Euclidean distance over
- * {@code float[]}.
+ * {@code float[]}, the float-by-int8 dot product of scalar quantization, and the same over native-order floats in
+ * a (memory-mapped) {@link ByteBuffer}, where a quantized index keeps its float vectors for rescoring.
  *
  * <p>Two implementations: the JDK 17 Vector API ({@code jdk.incubator.vector}, used when the JVM was
  * started with {@code --add-modules jdk.incubator.vector}) and a 4-way unrolled scalar loop (used
@@ -56,6 +58,43 @@ public final class VectorMath {
     /** Squared Euclidean distance of two vectors of equal length. */
     public static float squaredDistance(float[] a, float[] b) {
         return SIMD && a.length >= SIMD_MIN_DIMENSIONS ? SimdKernels.squaredDistance(a, b) : scalarSquaredDistance(a, b);
+    }
+
+    /** Dot product of floats with signed bytes (an int8 code), as floats. */
+    public static float dot(float[] a, byte[] b) {
+        if (SIMD && a.length >= SIMD_MIN_DIMENSIONS) {
+            return SimdKernels.dot(a, b);
+        }
+        float sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
+    }
+
+    /** Dot product of {@code a} with {@code a.length} native-order floats of {@code buffer} from byte {@code offset}. */
+    public static float dot(float[] a, ByteBuffer buffer, int offset) {
+        if (SIMD && a.length >= SIMD_MIN_DIMENSIONS) {
+            return SimdKernels.dot(a, buffer, offset);
+        }
+        float sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * buffer.getFloat(offset + 4 * i);
+        }
+        return sum;
+    }
+
+    /** Squared Euclidean distance of {@code a} to the native-order floats of {@code buffer} from byte {@code offset}. */
+    public static float squaredDistance(float[] a, ByteBuffer buffer, int offset) {
+        if (SIMD && a.length >= SIMD_MIN_DIMENSIONS) {
+            return SimdKernels.squaredDistance(a, buffer, offset);
+        }
+        float sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            float d = a[i] - buffer.getFloat(offset + 4 * i);
+            sum += d * d;
+        }
+        return sum;
     }
 
     /** Euclidean norm. */

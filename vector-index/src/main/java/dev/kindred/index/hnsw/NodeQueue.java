@@ -1,4 +1,4 @@
-package dev.kindred.index;
+package dev.kindred.index.hnsw;
 
 import java.util.Arrays;
 

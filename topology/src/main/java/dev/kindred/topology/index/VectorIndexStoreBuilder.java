@@ -1,5 +1,10 @@
-package dev.kindred.index;
+package dev.kindred.topology.index;
 
+import dev.kindred.index.DistanceMetric;
+import dev.kindred.index.HnswParameters;
+import dev.kindred.index.IndexSpec;
+import dev.kindred.index.IndexTuning;
+import dev.kindred.index.PayloadCodec;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,7 +33,7 @@ public final class VectorIndexStoreBuilder<P> implements StoreBuilder<VectorInde
         this.defaultSpec = new IndexSpec(metric, parameters);
     }
 
-    /** Gives {@code space} its own metric and parameters. */
+    /** Gives {@code space} its own metric, parameters and quantization. */
     public VectorIndexStoreBuilder<P> withSpace(String space, IndexSpec spec) {
         spaceSpecs.put(space, spec);
         return this;

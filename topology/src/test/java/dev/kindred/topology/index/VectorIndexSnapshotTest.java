@@ -1,11 +1,22 @@
-package dev.kindred.index;
+package dev.kindred.topology.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kindred.index.VectorIndexSnapshot.Contents;
-import dev.kindred.index.VectorIndexSnapshot.Identity;
-import dev.kindred.index.VectorIndexSnapshot.StaleSnapshotException;
+import dev.kindred.index.DistanceMetric;
+import dev.kindred.index.HnswParameters;
+import dev.kindred.index.IndexSpec;
+import dev.kindred.index.IndexTuning;
+import dev.kindred.index.IndexedVector;
+import dev.kindred.index.Neighbour;
+import dev.kindred.index.PayloadCodec;
+import dev.kindred.index.Quantization;
+import dev.kindred.index.TestVectors;
+import dev.kindred.index.VectorIndex;
+import dev.kindred.index.VectorIndexes;
+import dev.kindred.index.snapshot.StaleSnapshotException;
+import dev.kindred.topology.index.VectorIndexSnapshot.Contents;
+import dev.kindred.topology.index.VectorIndexSnapshot.Identity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,10 +24,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class VectorIndexSnapshotTest {
     static final PayloadCodec<String> STRINGS = new PayloadCodec<>() {
         @Override
@@ -42,18 +56,16 @@ class VectorIndexSnapshotTest {
     @TempDir
     Path dir;
 
-    private static Map<String, HnswVectorIndex<String>> indexes() {
+    private static Map<String, VectorIndex<String>> indexes() {
         TestVectors data = new TestVectors(10, 24, 0.5, 1);
-        HnswVectorIndex<String> clinical = new HnswVectorIndex<>("store/clinical", DistanceMetric.COSINE, 24,
-                HnswParameters.DEFAULTS);
+        VectorIndex<String> clinical = VectorIndexes.create("store/clinical", SPEC, 24);
         for (int i = 0; i < 1500; i++) {
             clinical.upsert("k" + i, i, data.next(), i % 3 == 0 ? null : "payload " + i);
         }
         for (int i = 0; i < 1500; i += 7) {
             clinical.delete("k" + i, Long.MAX_VALUE);
         }
-        HnswVectorIndex<String> imaging = new HnswVectorIndex<>("store/imaging", DistanceMetric.COSINE, 8,
-                HnswParameters.DEFAULTS);
+        VectorIndex<String> imaging = VectorIndexes.create("store/imaging", SPEC, 8);
         imaging.upsert("k1", 1, new float[] {1, 2, 3, 4, 5, 6, 7, 8}, "x");
         return Map.of("clinical", clinical, "imaging", imaging);
     }
@@ -65,7 +77,7 @@ class VectorIndexSnapshotTest {
 
     @Test
     void aSnapshotRestoresItemsGraphAndOffsets() throws IOException {
-        Map<String, HnswVectorIndex<String>> written = indexes();
+        Map<String, VectorIndex<String>> written = indexes();
         Path file = dir.resolve("s");
         long bytes = VectorIndexSnapshot.write(file, IDENTITY, STRINGS, OFFSETS, written);
         assertThat(Files.size(file)).isEqualTo(bytes);
@@ -75,8 +87,8 @@ class VectorIndexSnapshotTest {
         assertThat(read.offsets()).isEqualTo(OFFSETS);
         assertThat(read.indexes()).containsOnlyKeys("clinical", "imaging");
         for (String space : written.keySet()) {
-            HnswVectorIndex<String> before = written.get(space);
-            HnswVectorIndex<String> after = read.indexes().get(space);
+            VectorIndex<String> before = written.get(space);
+            VectorIndex<String> after = read.indexes().get(space);
             assertThat(after.name()).isEqualTo("store/" + space);
             assertThat(after.size()).isEqualTo(before.size());
             assertThat(after.stats().slots()).isEqualTo(before.stats().slots());
@@ -97,7 +109,7 @@ class VectorIndexSnapshotTest {
                     .containsExactlyElementsOf(expected);
         }
         // and it keeps working as an index: tombstoned slots are reused
-        HnswVectorIndex<String> clinical = read.indexes().get("clinical");
+        VectorIndex<String> clinical = read.indexes().get("clinical");
         int slots = clinical.stats().slots();
         clinical.upsert("new", 1, queries.next(), "n");
         assertThat(clinical.stats().slots()).isEqualTo(slots);
@@ -142,5 +154,51 @@ class VectorIndexSnapshotTest {
                 .isInstanceOf(StaleSnapshotException.class).hasMessageContaining("efConstruction");
         assertThat(read(file, IDENTITY, new IndexSpec(DistanceMetric.COSINE, new HnswParameters(16, 200, 10))))
                 .as("the search-time ef does not shape the graph").isNotNull();
+    }
+
+    @Test
+    void quantizedIndexesComeBackWithTheirQuantizerAndAnswerAlike() throws IOException {
+        Map<String, IndexSpec> specs = Map.of(
+                "int8", new IndexSpec(DistanceMetric.COSINE, HnswParameters.DEFAULTS, Quantization.int8()),
+                "binary", new IndexSpec(DistanceMetric.EUCLIDEAN, HnswParameters.DEFAULTS, Quantization.binary()));
+        IndexTuning tuning = IndexTuning.DEFAULTS.withVectorDirectory(dir);
+        Map<String, VectorIndex<String>> written = new java.util.TreeMap<>();
+        for (Map.Entry<String, IndexSpec> e : specs.entrySet()) {
+            VectorIndex<String> index = VectorIndexes.create("store/" + e.getKey(), e.getValue(), 128, tuning);
+            TestVectors data = new TestVectors(20, 128, 0.5, 5);
+            for (int i = 0; i < 2000; i++) {
+                index.upsert("k" + i, 1, data.next(), "p" + i);
+            }
+            for (int i = 0; i < 2000; i += 9) {
+                index.delete("k" + i, 1);
+            }
+            written.put(e.getKey(), index);
+        }
+        Path file = dir.resolve("q");
+        VectorIndexSnapshot.write(file, IDENTITY, STRINGS, OFFSETS, written);
+        Contents<String> read = VectorIndexSnapshot.read(file, IDENTITY, STRINGS, specs::get, space -> "store/" + space,
+                tuning);
+        for (String space : specs.keySet()) {
+            VectorIndex<String> before = written.get(space);
+            VectorIndex<String> after = read.indexes().get(space);
+            assertThat(after.stats().quantization()).isEqualTo(before.stats().quantization()).doesNotContain("untrained");
+            // arrays are sized to the items on load, to their grown capacity before
+            assertThat(after.stats().memory().codeBytes()).isPositive()
+                    .isLessThanOrEqualTo(before.stats().memory().codeBytes());
+            assertThat(after.stats().memory().mappedVectorBytes()).isEqualTo(before.stats().memory().mappedVectorBytes());
+            assertThat(after.get("k1").orElseThrow().vector()).containsExactly(before.get("k1").orElseThrow().vector());
+            TestVectors queries = new TestVectors(20, 128, 0.5, 6);
+            for (int q = 0; q < 30; q++) {
+                float[] query = queries.next();
+                assertThat(after.search(query, 10, 40, null)).as(space).extracting(Neighbour::key)
+                        .containsExactlyElementsOf(before.search(query, 10, 40, null).stream().map(Neighbour::key)
+                                .toList());
+            }
+            before.close();
+            after.close();
+        }
+        assertThatThrownBy(() -> VectorIndexSnapshot.read(file, IDENTITY, STRINGS,
+                space -> specs.get(space).withQuantization(Quantization.NONE), space -> space, tuning))
+                .isInstanceOf(StaleSnapshotException.class).hasMessageContaining("quantization");
     }
 }

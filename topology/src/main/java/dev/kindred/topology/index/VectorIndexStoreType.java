@@ -1,4 +1,4 @@
-package dev.kindred.index;
+package dev.kindred.topology.index;
 
 import java.util.List;
 import org.apache.kafka.streams.state.QueryableStoreType;

@@ -1,5 +1,17 @@
-package dev.kindred.index;
+package dev.kindred.topology.index;
 
+import dev.kindred.index.DistanceMetric;
+import dev.kindred.index.Fusion;
+import dev.kindred.index.HybridHit;
+import dev.kindred.index.IndexSpec;
+import dev.kindred.index.IndexStats;
+import dev.kindred.index.IndexTuning;
+import dev.kindred.index.IndexedVector;
+import dev.kindred.index.Neighbour;
+import dev.kindred.index.PayloadCodec;
+import dev.kindred.index.VectorIndex;
+import dev.kindred.index.VectorIndexes;
+import dev.kindred.index.snapshot.StaleSnapshotException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,8 +64,13 @@ import org.slf4j.LoggerFactory;
  *   <li>A snapshot that cannot be written (disk full) is logged and skipped; the previous one stays valid.</li>
  * </ul>
  *
- * <p>Metrics ({@code kindred-index-metrics} group, tags {@code store} and {@code space}): size,
- * deleted-fraction, memory-bytes, recall-sampled, search-latency-avg/max (ns) and search-rate/total.
+ * <p>Each space's index is created by {@link VectorIndexes} (an HNSW index, quantized as its {@link IndexSpec}
+ * says, with recall sampled off the stream thread) and wrapped in a {@link MeteredVectorIndex}, as Kafka's
+ * metered stores wrap their inner stores. A quantized space keeps its float vectors in an unlinked,
+ * memory-mapped file in the store's state directory.
+ *
+ * <p>Metrics ({@code kindred-index-metrics} group, tags {@code store} and {@code space}): see
+ * {@link IndexMetrics}.
  *
  * @param <P> the payload type
  */
@@ -64,12 +81,12 @@ public final class VectorIndexStore<P> implements StateStore {
     private final String name;
     private final IndexSpec defaultSpec;
     private final Map<String, IndexSpec> spaceSpecs;
-    private final IndexTuning tuning;
+    private IndexTuning tuning;
     private final PayloadCodec<P> codec;
     private final String sourceTopic;
     private final boolean snapshots;
 
-    private final Map<String, HnswVectorIndex<P>> indexes = new ConcurrentHashMap<>();
+    private final Map<String, VectorIndex<P>> indexes = new ConcurrentHashMap<>();
     private volatile boolean open;
     /** Count of applied writes since the store opened: identifies the index state an answer came from. */
     private volatile long updates;
@@ -126,13 +143,15 @@ public final class VectorIndexStore<P> implements StateStore {
                     + " the update processor, not by raw restore");
         });
         metrics = new IndexMetrics(context.metrics(), name);
+        if (tuning.vectorDirectory() == null) {
+            tuning = tuning.withVectorDirectory(context.stateDir().toPath());
+        }
         if (snapshots) {
             snapshotFile = context.stateDir().toPath().resolve(name + SNAPSHOT_SUFFIX);
             loadSnapshot();
         } else {
             snapshotStatus = SnapshotStatus.none("snapshots are off");
         }
-        indexes.forEach(metrics::register);
         open = true;
     }
 
@@ -146,7 +165,7 @@ public final class VectorIndexStore<P> implements StateStore {
         try {
             VectorIndexSnapshot.Contents<P> contents = VectorIndexSnapshot.read(snapshotFile, identity(), codec,
                     this::spec, this::indexName, tuning);
-            indexes.putAll(contents.indexes());
+            contents.indexes().forEach((space, index) -> indexes.put(space, metered(space, index)));
             committed = Map.copyOf(contents.offsets());
             long items = contents.indexes().values().stream().mapToLong(VectorIndex::size).sum();
             long millis = (System.nanoTime() - start) / 1_000_000;
@@ -154,9 +173,10 @@ public final class VectorIndexStore<P> implements StateStore {
             LOG.info("index store {}: loaded a snapshot of {} items in {} ms; replaying the topic after {}", name,
                     items, millis, committed);
         } catch (IOException | RuntimeException e) {
+            indexes.values().forEach(VectorIndex::close);
             indexes.clear();
             committed = Map.of();
-            String reason = (e instanceof VectorIndexSnapshot.StaleSnapshotException ? "stale snapshot: "
+            String reason = (e instanceof StaleSnapshotException ? "stale snapshot: "
                     : "unreadable snapshot: ") + e.getMessage();
             snapshotStatus = SnapshotStatus.none(reason + "; rebuilding from the topic");
             LOG.warn("index store {}: {}; deleting it and rebuilding from the topic", name, reason);
@@ -166,6 +186,11 @@ public final class VectorIndexStore<P> implements StateStore {
                 LOG.warn("index store {}: could not delete {}", name, snapshotFile, d);
             }
         }
+    }
+
+    /** Wraps a space's index so that its searches are timed into the store's metrics. */
+    private VectorIndex<P> metered(String space, VectorIndex<P> index) {
+        return metrics == null ? index : new MeteredVectorIndex<>(index, metrics.register(space, index));
     }
 
     private VectorIndexSnapshot.Identity identity() {
@@ -260,6 +285,7 @@ public final class VectorIndexStore<P> implements StateStore {
         if (metrics != null) {
             metrics.close();
         }
+        indexes.values().forEach(VectorIndex::close);
         indexes.clear();
     }
 
@@ -283,15 +309,8 @@ public final class VectorIndexStore<P> implements StateStore {
 
     /** Inserts or replaces {@code key} in {@code space}; see {@link VectorIndex#upsert}. */
     public boolean upsert(String space, String key, long version, float[] vector, P payload) {
-        HnswVectorIndex<P> index = indexes.computeIfAbsent(space, s -> {
-            IndexSpec spec = spec(s);
-            HnswVectorIndex<P> created = new HnswVectorIndex<>(indexName(s), spec.metric(), vector.length,
-                    spec.parameters(), tuning);
-            if (metrics != null) {
-                metrics.register(s, created);
-            }
-            return created;
-        });
+        VectorIndex<P> index = indexes.computeIfAbsent(space,
+                s -> metered(s, VectorIndexes.create(indexName(s), spec(s), vector.length, tuning)));
         boolean applied = index.upsert(key, version, vector, payload);
         if (applied) {
             updates++;
