@@ -11,6 +11,7 @@ import dev.kindred.index.IndexSpec;
 import dev.kindred.index.IndexTuning;
 import dev.kindred.index.Neighbour;
 import dev.kindred.index.PayloadCodec;
+import dev.kindred.index.Quantization;
 import dev.kindred.index.VectorIndex;
 import dev.kindred.index.VectorIndexes;
 import dev.kindred.topology.index.VectorIndexSnapshot;
@@ -56,6 +57,8 @@ import org.apache.lucene.store.MMapDirectory;
 final class Engines {
     static final int M = HnswParameters.DEFAULTS.m();
     static final int EF_CONSTRUCTION = HnswParameters.DEFAULTS.efConstruction();
+    /** The selectivity of the filtered searches, in percent. */
+    static final int FILTER_PERCENT = 5;
 
     /** One index implementation under test. Ids are the positions of the base vectors. */
     interface Engine extends AutoCloseable {
@@ -65,6 +68,14 @@ final class Engines {
 
         /** Ids of the approximate top-k with candidate list size {@code ef}. */
         int[] search(float[] query, int k, int ef) throws IOException;
+
+        /**
+         * Ids of the approximate top-k among the ids that pass {@link Datasets#passes} at {@code percent}, or null when
+         * the engine has no filtered search here.
+         */
+        default int[] searchFiltered(float[] query, int k, int ef, int percent) throws IOException {
+            return null;
+        }
 
         /** Replaces the vector of {@code id} (a changed vector, new version). */
         void upsert(int id, float[] vector) throws IOException;
@@ -84,30 +95,41 @@ final class Engines {
         }
     }
 
-    /** Kindred's index (this project's HNSW graph). */
+    /** Kindred's index (this project's HNSW graph), with float vectors or quantized codes. */
     static final class Kindred implements Engine {
         private final DistanceMetric metric;
+        private final Quantization quantization;
+        private final Path vectorDirectory;
         private VectorIndex<Integer> index;
         private final long[] versions;
 
-        Kindred(DistanceMetric metric, int n) {
+        Kindred(DistanceMetric metric, Quantization quantization, int n, Path vectorDirectory) {
             this.metric = metric;
+            this.quantization = quantization;
+            this.vectorDirectory = vectorDirectory;
             this.versions = new long[n];
         }
 
         @Override
         public String name() {
-            return "Kindred HNSW";
+            return quantization.kind() == Quantization.Kind.NONE ? "Kindred HNSW" : "Kindred HNSW " + quantization;
         }
 
         VectorIndex<Integer> index() {
             return index;
         }
 
+        private IndexSpec spec() {
+            return new IndexSpec(metric, HnswParameters.DEFAULTS, quantization);
+        }
+
+        private IndexTuning tuning() {
+            return IndexTuning.DEFAULTS.withRecallSampleEvery(0).withVectorDirectory(vectorDirectory);
+        }
+
         @Override
         public void build(float[][] base) {
-            index = VectorIndexes.create("bench", new IndexSpec(metric, HnswParameters.DEFAULTS), base[0].length,
-                    IndexTuning.DEFAULTS.withRecallSampleEvery(0));
+            index = VectorIndexes.create("bench", spec(), base[0].length, tuning());
             for (int i = 0; i < base.length; i++) {
                 index.upsert(key(i), 1, base[i], i);
                 versions[i] = 1;
@@ -116,7 +138,15 @@ final class Engines {
 
         @Override
         public int[] search(float[] query, int k, int ef) {
-            List<Neighbour<Integer>> hits = index.search(query, k, ef, null);
+            return ids(index.search(query, k, ef, null));
+        }
+
+        @Override
+        public int[] searchFiltered(float[] query, int k, int ef, int percent) {
+            return ids(index.search(query, k, ef, item -> Datasets.passes(item.payload(), percent)));
+        }
+
+        static int[] ids(List<Neighbour<Integer>> hits) {
             int[] ids = new int[hits.size()];
             for (int i = 0; i < ids.length; i++) {
                 ids[i] = hits.get(i).payload();
@@ -154,11 +184,19 @@ final class Engines {
             long bytes = VectorIndexSnapshot.write(file, identity, codec, Map.of(), Map.of("bench", index));
             long t1 = System.nanoTime();
             VectorIndexSnapshot.Contents<Integer> contents = VectorIndexSnapshot.read(file, identity, codec,
-                    space -> new IndexSpec(metric, HnswParameters.DEFAULTS), space -> "bench",
-                    IndexTuning.DEFAULTS.withRecallSampleEvery(0));
+                    space -> spec(), space -> "bench", tuning());
             long t2 = System.nanoTime();
+            index.close();
             index = contents.indexes().get("bench");
+            Files.deleteIfExists(file);
             return new long[] {t1 - t0, t2 - t1, bytes};
+        }
+
+        @Override
+        public void close() {
+            if (index != null) {
+                index.close();
+            }
         }
 
         private static String key(int id) {
@@ -186,12 +224,12 @@ final class Engines {
 
         @Override
         public int[] search(float[] query, int k, int ef) {
-            List<Neighbour<Integer>> hits = kindred.index().exactSearch(query, k, null);
-            int[] ids = new int[hits.size()];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = hits.get(i).payload();
-            }
-            return ids;
+            return Kindred.ids(kindred.index().exactSearch(query, k, null));
+        }
+
+        @Override
+        public int[] searchFiltered(float[] query, int k, int ef, int percent) {
+            return Kindred.ids(kindred.index().exactSearch(query, k, item -> Datasets.passes(item.payload(), percent)));
         }
 
         @Override
@@ -279,8 +317,15 @@ final class Engines {
         }
     }
 
-    /** Lucene 9.12.3's HNSW: one segment (no merges), KnnFloatVectorQuery, ids from doc values. */
+    /**
+     * Lucene 9.12.3's HNSW: one segment (no merges), KnnFloatVectorQuery, ids from doc values; filtered by a term
+     * indexed on the documents that pass {@link Datasets#passes} at {@link #FILTER_PERCENT} (Lucene then searches
+     * its graph with the filter's bits and falls back to an exact search when that visits more than the filter
+     * holds).
+     */
     static final class Lucene implements Engine {
+        private final org.apache.lucene.search.Query filter = new org.apache.lucene.search.TermQuery(
+                new Term("filter", "p" + FILTER_PERCENT));
         private final VectorSimilarityFunction similarity;
         private final Path dir;
         private MMapDirectory directory;
@@ -346,6 +391,9 @@ final class Engines {
             doc.add(new KnnFloatVectorField("v", vector, similarity));
             doc.add(new NumericDocValuesField("id", id));
             doc.add(new StringField("key", Integer.toString(id), Field.Store.NO));
+            if (Datasets.passes(id, FILTER_PERCENT)) {
+                doc.add(new StringField("filter", "p" + FILTER_PERCENT, Field.Store.NO));
+            }
             return doc;
         }
 
@@ -364,7 +412,18 @@ final class Engines {
 
         @Override
         public int[] search(float[] query, int k, int ef) throws IOException {
-            TopDocs top = searcher.search(new KnnFloatVectorQuery("v", query, Math.max(k, ef)), k);
+            return ids(searcher.search(new KnnFloatVectorQuery("v", query, Math.max(k, ef)), k));
+        }
+
+        @Override
+        public int[] searchFiltered(float[] query, int k, int ef, int percent) throws IOException {
+            if (percent != FILTER_PERCENT) {
+                return null;
+            }
+            return ids(searcher.search(new KnnFloatVectorQuery("v", query, Math.max(k, ef), filter), k));
+        }
+
+        private int[] ids(TopDocs top) throws IOException {
             ScoreDoc[] docs = top.scoreDocs;
             int[] ids = new int[docs.length];
             List<LeafReaderContext> leaves = reader.leaves();

@@ -4,7 +4,6 @@ import dev.kindred.index.DistanceMetric;
 import dev.kindred.index.kernels.VectorMath;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
@@ -23,11 +22,11 @@ import java.util.Arrays;
  */
 final class MappedFloatVectors extends FloatVectors {
     private static final long CHUNK_BYTES = 64L << 20;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
 
     private final FileChannel channel;
     private final int vectorBytes;
     private final int perChunk;
-    private ByteBuffer[] chunks = new ByteBuffer[0];
     private FloatBuffer[] views = new FloatBuffer[0];
     private int capacity;
 
@@ -58,15 +57,12 @@ final class MappedFloatVectors extends FloatVectors {
             return;
         }
         int needed = (wanted + perChunk - 1) / perChunk;
-        int had = chunks.length;
-        chunks = Arrays.copyOf(chunks, needed);
+        int had = views.length;
         views = Arrays.copyOf(views, needed);
         try {
             for (int c = had; c < needed; c++) {
-                ByteBuffer chunk = channel.map(FileChannel.MapMode.READ_WRITE, (long) c * perChunk * vectorBytes,
-                        (long) perChunk * vectorBytes).order(ByteOrder.nativeOrder());
-                chunks[c] = chunk;
-                views[c] = chunk.asFloatBuffer();
+                views[c] = channel.map(FileChannel.MapMode.READ_WRITE, (long) c * perChunk * vectorBytes,
+                        (long) perChunk * vectorBytes).order(ByteOrder.nativeOrder()).asFloatBuffer();
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot map the vector file", e);
@@ -86,19 +82,34 @@ final class MappedFloatVectors extends FloatVectors {
         views[slot / perChunk].put((slot % perChunk) * dimensions, vector);
     }
 
+    /**
+     * The vector at {@code slot} copied into this thread's scratch array (a bulk copy, fast), for the array kernels:
+     * the Vector API's loads from buffers changed between JDK releases (JDK 22 replaced them by memory segments),
+     * arrays work on every JDK the index runs on.
+     */
+    private float[] load(int slot) {
+        float[] scratch = SCRATCH.get();
+        if (scratch.length != dimensions) {
+            scratch = new float[dimensions];
+            SCRATCH.set(scratch);
+        }
+        views[slot / perChunk].get((slot % perChunk) * dimensions, scratch);
+        return scratch;
+    }
+
     @Override
     float dot(float[] query, int slot) {
-        return VectorMath.dot(query, chunks[slot / perChunk], (slot % perChunk) * vectorBytes);
+        return VectorMath.dot(query, load(slot));
     }
 
     @Override
     float squaredDistance(float[] query, int slot) {
-        return VectorMath.squaredDistance(query, chunks[slot / perChunk], (slot % perChunk) * vectorBytes);
+        return VectorMath.squaredDistance(query, load(slot));
     }
 
     @Override
     long heapBytes(int slots) {
-        return 16 + 16L * chunks.length + 64L * chunks.length + normBytes();
+        return 16 + 64L * views.length + normBytes();
     }
 
     @Override

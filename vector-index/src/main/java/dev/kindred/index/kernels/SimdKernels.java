@@ -1,7 +1,5 @@
 package dev.kindred.index.kernels;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -17,7 +15,6 @@ final class SimdKernels {
     private static final int LANES = SPECIES.length();
     /** As many bytes as {@link #SPECIES} has float lanes, so one byte load widens into one float vector. */
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8));
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private SimdKernels() {
     }
@@ -89,55 +86,6 @@ final class SimdKernels {
         float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             sum += a[i] * b[i];
-        }
-        return sum;
-    }
-
-    /** Dot product of {@code a} with {@code a.length} native-order floats of {@code buffer} at {@code offset}. */
-    static float dot(float[] a, ByteBuffer buffer, int offset) {
-        int n = a.length;
-        int i = 0;
-        FloatVector acc0 = FloatVector.zero(SPECIES);
-        FloatVector acc1 = FloatVector.zero(SPECIES);
-        for (int bound = n - 2 * LANES; i <= bound; i += 2 * LANES) {
-            acc0 = FloatVector.fromArray(SPECIES, a, i)
-                    .fma(FloatVector.fromByteBuffer(SPECIES, buffer, offset + 4 * i, ORDER), acc0);
-            acc1 = FloatVector.fromArray(SPECIES, a, i + LANES)
-                    .fma(FloatVector.fromByteBuffer(SPECIES, buffer, offset + 4 * (i + LANES), ORDER), acc1);
-        }
-        for (int bound = n - LANES; i <= bound; i += LANES) {
-            acc0 = FloatVector.fromArray(SPECIES, a, i)
-                    .fma(FloatVector.fromByteBuffer(SPECIES, buffer, offset + 4 * i, ORDER), acc0);
-        }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            sum += a[i] * buffer.getFloat(offset + 4 * i);
-        }
-        return sum;
-    }
-
-    static float squaredDistance(float[] a, ByteBuffer buffer, int offset) {
-        int n = a.length;
-        int i = 0;
-        FloatVector acc0 = FloatVector.zero(SPECIES);
-        FloatVector acc1 = FloatVector.zero(SPECIES);
-        for (int bound = n - 2 * LANES; i <= bound; i += 2 * LANES) {
-            FloatVector d0 = FloatVector.fromArray(SPECIES, a, i)
-                    .sub(FloatVector.fromByteBuffer(SPECIES, buffer, offset + 4 * i, ORDER));
-            FloatVector d1 = FloatVector.fromArray(SPECIES, a, i + LANES)
-                    .sub(FloatVector.fromByteBuffer(SPECIES, buffer, offset + 4 * (i + LANES), ORDER));
-            acc0 = d0.fma(d0, acc0);
-            acc1 = d1.fma(d1, acc1);
-        }
-        for (int bound = n - LANES; i <= bound; i += LANES) {
-            FloatVector d = FloatVector.fromArray(SPECIES, a, i)
-                    .sub(FloatVector.fromByteBuffer(SPECIES, buffer, offset + 4 * i, ORDER));
-            acc0 = d.fma(d, acc0);
-        }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float d = a[i] - buffer.getFloat(offset + 4 * i);
-            sum += d * d;
         }
         return sum;
     }

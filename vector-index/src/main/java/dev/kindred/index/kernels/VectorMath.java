@@ -1,13 +1,11 @@
 package dev.kindred.index.kernels;
 
-import java.nio.ByteBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The distance kernels every index computes with: dot product and squared Euclidean distance over
- * {@code float[]}, the float-by-int8 dot product of scalar quantization, and the same over native-order floats in
- * a (memory-mapped) {@link ByteBuffer}, where a quantized index keeps its float vectors for rescoring.
+ * {@code float[]}, and the float-by-int8 dot product of scalar quantization.
  *
  * <p>Two implementations: the JDK 17 Vector API ({@code jdk.incubator.vector}, used when the JVM was
  * started with {@code --add-modules jdk.incubator.vector}) and a 4-way unrolled scalar loop (used
@@ -68,31 +66,6 @@ public final class VectorMath {
         float sum = 0;
         for (int i = 0; i < a.length; i++) {
             sum += a[i] * b[i];
-        }
-        return sum;
-    }
-
-    /** Dot product of {@code a} with {@code a.length} native-order floats of {@code buffer} from byte {@code offset}. */
-    public static float dot(float[] a, ByteBuffer buffer, int offset) {
-        if (SIMD && a.length >= SIMD_MIN_DIMENSIONS) {
-            return SimdKernels.dot(a, buffer, offset);
-        }
-        float sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            sum += a[i] * buffer.getFloat(offset + 4 * i);
-        }
-        return sum;
-    }
-
-    /** Squared Euclidean distance of {@code a} to the native-order floats of {@code buffer} from byte {@code offset}. */
-    public static float squaredDistance(float[] a, ByteBuffer buffer, int offset) {
-        if (SIMD && a.length >= SIMD_MIN_DIMENSIONS) {
-            return SimdKernels.squaredDistance(a, buffer, offset);
-        }
-        float sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            float d = a[i] - buffer.getFloat(offset + 4 * i);
-            sum += d * d;
         }
         return sum;
     }
