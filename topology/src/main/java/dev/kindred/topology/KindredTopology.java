@@ -62,7 +62,8 @@ public final class KindredTopology {
                         .withPayloadCodec(new OutcomesCodec())
                         .withSourceTopic(topics.vectors().name())
                         .withSnapshots(config.getBoolean(KindredConfig.INDEX_SNAPSHOTS_CONFIG))
-                        .withTuning(config.indexTuning()),
+                        .withTuning(config.indexTuning())
+                        .withQuantization(config.indexQuantization()),
                 topics.vectors().name(),
                 topics.vectors().consumed("patient-vectors-source"),
                 () -> new IndexUpdateProcessor(INDEX_STORE));

@@ -5,6 +5,7 @@ import dev.kindred.index.HnswParameters;
 import dev.kindred.index.IndexSpec;
 import dev.kindred.index.IndexTuning;
 import dev.kindred.index.PayloadCodec;
+import dev.kindred.index.Quantization;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,6 +22,7 @@ public final class VectorIndexStoreBuilder<P> implements StoreBuilder<VectorInde
     private final String name;
     private final IndexSpec defaultSpec;
     private final Map<String, IndexSpec> spaceSpecs = new HashMap<>();
+    private final Map<String, Quantization> quantization = new HashMap<>();
     private IndexTuning tuning = IndexTuning.DEFAULTS;
     private PayloadCodec<P> codec = PayloadCodec.none();
     private String sourceTopic;
@@ -36,6 +38,15 @@ public final class VectorIndexStoreBuilder<P> implements StoreBuilder<VectorInde
     /** Gives {@code space} its own metric, parameters and quantization. */
     public VectorIndexStoreBuilder<P> withSpace(String space, IndexSpec spec) {
         spaceSpecs.put(space, spec);
+        return this;
+    }
+
+    /**
+     * Quantizes the named spaces (the others keep their spec's): their graphs are searched with codes and their
+     * float vectors kept off the heap; see {@link Quantization}.
+     */
+    public VectorIndexStoreBuilder<P> withQuantization(Map<String, Quantization> bySpace) {
+        quantization.putAll(bySpace);
         return this;
     }
 
@@ -94,7 +105,9 @@ public final class VectorIndexStoreBuilder<P> implements StoreBuilder<VectorInde
 
     @Override
     public VectorIndexStore<P> build() {
-        return new VectorIndexStore<>(name, defaultSpec, spaceSpecs, tuning, codec, sourceTopic, snapshots,
+        Map<String, IndexSpec> specs = new HashMap<>(spaceSpecs);
+        quantization.forEach((space, q) -> specs.put(space, specs.getOrDefault(space, defaultSpec).withQuantization(q)));
+        return new VectorIndexStore<>(name, defaultSpec, specs, tuning, codec, sourceTopic, snapshots,
                 snapshotInterval);
     }
 

@@ -264,14 +264,16 @@ class VectorIndexStoreTest {
 
     @Test
     void aQuantizedSpaceKeepsItsFloatsInAnUnlinkedFileInTheStateDirectoryAndReportsItsCodes() throws IOException {
+        // the builder's imaging space is cosine; quantization is laid over it
         VectorIndexStore<String> store = open(builder().withSnapshots(false)
-                .withSpace("imaging", new IndexSpec(DistanceMetric.COSINE, HnswParameters.DEFAULTS, Quantization.int8())));
+                .withQuantization(Map.of("imaging", Quantization.int8())));
         TestVectors data = new TestVectors(10, 64, 0.5, 3);
         for (int i = 0; i < 1500; i++) {
             store.upsert("imaging", "k" + i, 1, data.next(), "p" + i);
         }
         IndexStats stats = store.stats().get("imaging");
         assertThat(stats.quantization()).isEqualTo("int8:2.0");
+        assertThat(store.index("imaging").orElseThrow().metric()).isEqualTo(DistanceMetric.COSINE);
         assertThat(stats.memory().codeBytes()).isPositive();
         assertThat(stats.memory().mappedVectorBytes()).isEqualTo(1500L * 64 * 4);
         assertThat(store.search("imaging", data.next(), 5, null)).hasSize(5);
