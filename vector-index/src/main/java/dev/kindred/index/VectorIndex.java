@@ -58,8 +58,8 @@ public interface VectorIndex<P> extends AutoCloseable {
      * @param filter keeps only the items it accepts (may be null); it is applied during the graph search, so a
      *     selective filter makes the search visit more of the graph (or scan the few items it accepts) rather
      *     than return fewer hits. It runs inside the search (and, when recall is sampled, again on the sampling
-     *     thread), must be thread-safe and must not search this index itself. In a quantized index the item it
-     *     sees has no vector ({@code null}): the floats are off the heap.
+     *     thread), must be thread-safe and must not search this index itself. The item it sees has no vector
+     *     ({@code null}): filters decide on key, version and payload.
      */
     List<Neighbour<P>> search(float[] query, int k, int ef, Predicate<IndexedVector<P>> filter);
 

@@ -9,8 +9,9 @@ import java.util.Arrays;
  * Euclidean, {@code 1 - dot} for inner product, and for cosine {@code 1 - dot} over unit vectors, with each
  * stored vector's inverse norm cached (vectors are stored as given, so that they read back unchanged).
  *
- * <p>Two storages: on the heap ({@link Heap}, one {@code float[]} per slot, shared with the items), and in a
- * memory-mapped file ({@link MappedFloatVectors}) for quantized indexes, whose heap then holds only codes.
+ * <p>Two storages: on the heap ({@link Heap}, end to end in large arrays), and in a memory-mapped file
+ * ({@link MappedFloatVectors}) for quantized indexes, whose heap then holds only codes. Either way
+ * {@link #vector} hands out a copy.
  *
  * <p>Written by the index's one writer under its write lock; read under the read lock.
  */
@@ -25,8 +26,15 @@ abstract class FloatVectors {
         this.invNorms = metric == DistanceMetric.COSINE ? new float[capacity] : null;
     }
 
-    /** The vector at {@code slot}: the stored array itself on the heap, a copy from a mapped file. */
-    abstract float[] vector(int slot);
+    /** A copy of the vector at {@code slot}. */
+    final float[] vector(int slot) {
+        float[] v = new float[dimensions];
+        copyInto(slot, v);
+        return v;
+    }
+
+    /** Copies the vector at {@code slot} into {@code out}. */
+    abstract void copyInto(int slot, float[] out);
 
     abstract void store(int slot, float[] vector);
 
@@ -108,8 +116,12 @@ abstract class FloatVectors {
         return invNorms == null ? 0 : 16 + 4L * invNorms.length;
     }
 
+    final float[] inverseNorms() {
+        return invNorms;
+    }
+
     /** Exact distances from one prepared query. */
-    final VectorScorer scorer(float[] prepared) {
+    VectorScorer scorer(float[] prepared) {
         return new VectorScorer() {
             @Override
             public float distance(int node) {
@@ -125,51 +137,117 @@ abstract class FloatVectors {
         };
     }
 
-    /** One {@code float[]} per slot on the heap. */
+    /**
+     * The vectors on the heap, laid end to end in chunks of {@code 2^k} vectors (at most 64 MiB each; the last
+     * grows with the index): a vector's address is computed from its slot, not loaded from an array of
+     * references, so the loads of a batch of neighbours do not wait on each other (the JFR profile of a search
+     * over 100,000 x 64 vectors spent 68% of its samples on the first load of each distance).
+     */
     static final class Heap extends FloatVectors {
-        private float[][] vectors;
+        private static final int CHUNK_FLOATS = 1 << 24;
+        private final int shift;
+        private final int mask;
+        private float[][] chunks = new float[0][];
 
         Heap(DistanceMetric metric, int dimensions, int capacity) {
             super(metric, dimensions, capacity);
-            vectors = new float[capacity][];
+            int perChunk = Integer.highestOneBit(Math.max(1, CHUNK_FLOATS / dimensions));
+            this.shift = Integer.numberOfTrailingZeros(perChunk);
+            this.mask = perChunk - 1;
+            grow(capacity);
         }
 
         @Override
-        float[] vector(int slot) {
-            return vectors[slot];
+        void copyInto(int slot, float[] out) {
+            System.arraycopy(chunks[slot >>> shift], (slot & mask) * dimensions, out, 0, dimensions);
         }
 
         @Override
         void store(int slot, float[] vector) {
-            vectors[slot] = vector;
+            System.arraycopy(vector, 0, chunks[slot >>> shift], (slot & mask) * dimensions, dimensions);
         }
 
         @Override
         float dot(float[] query, int slot) {
-            return VectorMath.dot(query, vectors[slot]);
+            return VectorMath.dot(query, chunks[slot >>> shift], (slot & mask) * dimensions);
         }
 
         @Override
         float squaredDistance(float[] query, int slot) {
-            return VectorMath.squaredDistance(query, vectors[slot]);
+            return VectorMath.squaredDistance(query, chunks[slot >>> shift], (slot & mask) * dimensions);
         }
 
         @Override
         void grow(int capacity) {
             super.grow(capacity);
-            if (vectors.length < capacity) {
-                vectors = Arrays.copyOf(vectors, capacity);
+            int perChunk = mask + 1;
+            int needed = (capacity + perChunk - 1) >>> shift;
+            if (needed > chunks.length) {
+                chunks = Arrays.copyOf(chunks, needed);
+            }
+            for (int c = 0; c < needed; c++) {
+                int vectors = Math.min(perChunk, capacity - c * perChunk);
+                if (chunks[c] == null || chunks[c].length < vectors * dimensions) {
+                    chunks[c] = chunks[c] == null ? new float[vectors * dimensions]
+                            : Arrays.copyOf(chunks[c], vectors * dimensions);
+                }
             }
         }
 
         @Override
         long heapBytes(int slots) {
-            return 16 + 8L * vectors.length + (long) slots * (16 + 4L * dimensions) + normBytes();
+            long bytes = 16 + 8L * chunks.length + normBytes();
+            for (float[] chunk : chunks) {
+                bytes += 16 + 4L * chunk.length;
+            }
+            return bytes;
         }
 
         @Override
         long mappedBytes(int slots) {
             return 0;
+        }
+
+        /** A scorer with the metric chosen once and the chunks read directly, monomorphic in its batch loop. */
+        @Override
+        VectorScorer scorer(float[] prepared) {
+            float[][] data = chunks;
+            int dims = dimensions;
+            int s = shift;
+            int m = mask;
+            if (metric == DistanceMetric.EUCLIDEAN) {
+                return new VectorScorer() {
+                    @Override
+                    public float distance(int node) {
+                        return VectorMath.squaredDistance(prepared, data[node >>> s], (node & m) * dims);
+                    }
+
+                    @Override
+                    public void distances(int[] nodes, int count, float[] out) {
+                        for (int i = 0; i < count; i++) {
+                            int node = nodes[i];
+                            out[i] = VectorMath.squaredDistance(prepared, data[node >>> s], (node & m) * dims);
+                        }
+                    }
+                };
+            }
+            float[] inv = metric == DistanceMetric.COSINE ? inverseNorms() : null;
+            return new VectorScorer() {
+                @Override
+                public float distance(int node) {
+                    float dot = VectorMath.dot(prepared, data[node >>> s], (node & m) * dims);
+                    return 1 - (inv == null ? dot : dot * inv[node]);
+                }
+
+                @Override
+                public void distances(int[] nodes, int count, float[] out) {
+                    for (int i = 0; i < count; i++) {
+                        int node = nodes[i];
+                        float dot = VectorMath.dot(prepared, data[node >>> s], (node & m) * dims);
+                        out[i] = 1 - (inv == null ? dot : dot * inv[node]);
+                    }
+                }
+            };
         }
     }
 }

@@ -24,6 +24,8 @@ final class HnswBuilder {
 
     private int pendingSlot = -1;
     private VectorScorer pendingScorer;
+    /** The one stored vector the heuristics hold at a time (they never hold two). */
+    private final float[] scratch;
 
     HnswBuilder(HnswGraph graph, FloatVectors vectors, int efConstruction, long seed) {
         this.graph = graph;
@@ -31,6 +33,7 @@ final class HnswBuilder {
         this.efConstruction = efConstruction;
         this.levelMultiplier = 1 / Math.log(Math.max(graph.m, 2));
         this.random = new SplittableRandom(seed);
+        this.scratch = new float[vectors.dimensions];
     }
 
     /** A level drawn from the exponentially decaying distribution HNSW uses. */
@@ -109,8 +112,13 @@ final class HnswBuilder {
         }
     }
 
+    /** The stored vector of {@code node} in the scratch array (null for the pending node). */
     private float[] vectorOf(int node) {
-        return node == pendingSlot ? null : vectors.vector(node);
+        if (node == pendingSlot) {
+            return null;
+        }
+        vectors.copyInto(node, scratch);
+        return scratch;
     }
 
     /** Distance between two nodes, either of which may be the pending one ({@code va}: a's vector, or null). */

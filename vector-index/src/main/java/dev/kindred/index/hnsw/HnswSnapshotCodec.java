@@ -219,7 +219,7 @@ public final class HnswSnapshotCodec {
             String key = in.readString();
             long version = in.readLong();
             P payload = codec.decode(in.readBytes());
-            s.place(slot, s.stored(key, version, s.vectorAt(slot), payload));
+            s.place(slot, Segment.stored(key, version, payload));
         }
         if (s.slots.size() != live) {
             throw new IOException("duplicate keys in snapshot");

@@ -125,7 +125,7 @@ public final class HnswVectorIndex<P> implements VectorIndex<P> {
     @Override
     public synchronized boolean upsert(String key, long version, float[] vector, P payload) {
         check(vector);
-        float[] copy = vector.clone();
+        float[] copy = vector.clone(); // the journal may replay it after the caller changed its array
         boolean applied = segment.upsert(key, version, copy, payload);
         if (applied && journal != null) {
             journal.add(s -> s.upsert(key, version, copy, payload));
@@ -227,7 +227,7 @@ public final class HnswVectorIndex<P> implements VectorIndex<P> {
                 old.lock.readLock().unlock();
             }
             IndexedVector<P> item = entry.item();
-            fresh.add(vector, fresh.stored(item.key(), item.version(), vector, item.payload()));
+            fresh.add(vector, Segment.stored(item.key(), item.version(), item.payload()));
         }
         return fresh;
     }

@@ -71,10 +71,8 @@ final class MappedFloatVectors extends FloatVectors {
     }
 
     @Override
-    float[] vector(int slot) {
-        float[] v = new float[dimensions];
-        views[slot / perChunk].get((slot % perChunk) * dimensions, v);
-        return v;
+    void copyInto(int slot, float[] out) {
+        views[slot / perChunk].get((slot % perChunk) * dimensions, out);
     }
 
     @Override
@@ -93,7 +91,7 @@ final class MappedFloatVectors extends FloatVectors {
             scratch = new float[dimensions];
             SCRATCH.set(scratch);
         }
-        views[slot / perChunk].get((slot % perChunk) * dimensions, scratch);
+        copyInto(slot, scratch);
         return scratch;
     }
 

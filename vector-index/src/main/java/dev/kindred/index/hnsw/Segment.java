@@ -60,31 +60,25 @@ final class Segment<P> {
         this.items = (IndexedVector<P>[]) new IndexedVector<?>[capacity];
     }
 
-    /** Whether items keep their vector (on the heap) or read it from the mapped file when handed out. */
-    boolean vectorsOnHeap() {
-        return vectors instanceof FloatVectors.Heap;
-    }
-
-    /** The vector of {@code slot}. Under the read lock, or by the writer. */
+    /** A copy of the vector of {@code slot}. Under the read lock, or by the writer. */
     float[] vectorAt(int slot) {
         return vectors.vector(slot);
     }
 
-    /** The item at {@code slot} as callers see it: with its vector. Under the read lock, or by the writer. */
+    /** The item at {@code slot} as callers see it: with a copy of its vector. Under the read lock, or by the writer. */
     IndexedVector<P> published(int slot) {
         IndexedVector<P> item = items[slot];
-        return item.vector() != null ? item
-                : new IndexedVector<>(item.key(), item.version(), vectors.vector(slot), item.payload());
+        return new IndexedVector<>(item.key(), item.version(), vectors.vector(slot), item.payload());
     }
 
-    /** The item as stored: with its vector when vectors are on the heap, without when they are mapped. */
-    IndexedVector<P> stored(String key, long version, float[] vector, P payload) {
-        return new IndexedVector<>(key, version, vectorsOnHeap() ? vector : null, payload);
+    /** The item as stored beside the vectors: without its vector (filters see it so). */
+    static <P> IndexedVector<P> stored(String key, long version, P payload) {
+        return new IndexedVector<>(key, version, null, payload);
     }
 
     // ------------------------------------------------------------------------------------------ writer
 
-    /** Applies a versioned upsert (see {@code VectorIndex#upsert}); {@code vector} is kept, not copied. */
+    /** Applies a versioned upsert (see {@code VectorIndex#upsert}). */
     boolean upsert(String key, long version, float[] vector, P payload) {
         Integer existing = slots.get(key);
         if (existing != null) {
@@ -93,15 +87,14 @@ final class Segment<P> {
             if (current.version() > version) {
                 return false;
             }
-            float[] currentVector = current.vector() != null ? current.vector() : vectorAt(slot);
-            if (Arrays.equals(currentVector, vector)) {
-                swap(slot, stored(key, version, currentVector, payload));
+            if (Arrays.equals(vectorAt(slot), vector)) {
+                swap(slot, stored(key, version, payload));
             } else {
-                replace(slot, vector, stored(key, version, vector, payload), false);
+                replace(slot, vector, stored(key, version, payload), false);
             }
             return true;
         }
-        IndexedVector<P> item = stored(key, version, vector, payload);
+        IndexedVector<P> item = stored(key, version, payload);
         if (freeCount > 0) {
             replace(free[--freeCount], vector, item, true);
         } else {
@@ -120,7 +113,7 @@ final class Segment<P> {
         return true;
     }
 
-    /** Links a new node for {@code vector} (kept, not copied) and puts {@code item} there. */
+    /** Links a new node for {@code vector} and puts {@code item} there. */
     void add(float[] vector, IndexedVector<P> item) {
         int slot = graph.size();
         if (slot == graph.capacity()) {

@@ -89,4 +89,50 @@ final class SimdKernels {
         }
         return sum;
     }
+
+    /** {@link #dot(float[], float[])} with {@code b}'s vector starting at {@code offset}. */
+    static float dot(float[] a, float[] b, int offset) {
+        int n = a.length;
+        int i = 0;
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        for (int bound = n - 2 * LANES; i <= bound; i += 2 * LANES) {
+            acc0 = FloatVector.fromArray(SPECIES, a, i).fma(FloatVector.fromArray(SPECIES, b, offset + i), acc0);
+            acc1 = FloatVector.fromArray(SPECIES, a, i + LANES)
+                    .fma(FloatVector.fromArray(SPECIES, b, offset + i + LANES), acc1);
+        }
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            acc0 = FloatVector.fromArray(SPECIES, a, i).fma(FloatVector.fromArray(SPECIES, b, offset + i), acc0);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[i] * b[offset + i];
+        }
+        return sum;
+    }
+
+    /** {@link #squaredDistance(float[], float[])} with {@code b}'s vector starting at {@code offset}. */
+    static float squaredDistance(float[] a, float[] b, int offset) {
+        int n = a.length;
+        int i = 0;
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        for (int bound = n - 2 * LANES; i <= bound; i += 2 * LANES) {
+            FloatVector d0 = FloatVector.fromArray(SPECIES, a, i).sub(FloatVector.fromArray(SPECIES, b, offset + i));
+            FloatVector d1 = FloatVector.fromArray(SPECIES, a, i + LANES)
+                    .sub(FloatVector.fromArray(SPECIES, b, offset + i + LANES));
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
+        }
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            FloatVector d = FloatVector.fromArray(SPECIES, a, i).sub(FloatVector.fromArray(SPECIES, b, offset + i));
+            acc0 = d.fma(d, acc0);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float d = a[i] - b[offset + i];
+            sum += d * d;
+        }
+        return sum;
+    }
 }

@@ -70,6 +70,31 @@ public final class VectorMath {
         return sum;
     }
 
+    /** Dot product of {@code a} with the {@code a.length} floats of {@code b} from {@code offset}. */
+    public static float dot(float[] a, float[] b, int offset) {
+        if (SIMD && a.length >= SIMD_MIN_DIMENSIONS) {
+            return SimdKernels.dot(a, b, offset);
+        }
+        float sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[offset + i];
+        }
+        return sum;
+    }
+
+    /** Squared Euclidean distance of {@code a} to the {@code a.length} floats of {@code b} from {@code offset}. */
+    public static float squaredDistance(float[] a, float[] b, int offset) {
+        if (SIMD && a.length >= SIMD_MIN_DIMENSIONS) {
+            return SimdKernels.squaredDistance(a, b, offset);
+        }
+        float sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            float d = a[i] - b[offset + i];
+            sum += d * d;
+        }
+        return sum;
+    }
+
     /** Euclidean norm. */
     public static float norm(float[] a) {
         return (float) Math.sqrt(dot(a, a));

@@ -43,6 +43,20 @@ class VectorMathTest {
             assertThat((double) VectorMath.simdSquaredDistance(a, b)).as("simd l2, n=%d", n)
                     .isCloseTo(l2, within(1e-4 * (1 + l2)));
             assertThat((double) VectorMath.squaredDistance(a, b)).isCloseTo(l2, within(1e-4 * (1 + l2)));
+            float[] padded = new float[n + 7];
+            System.arraycopy(b, 0, padded, 7, n);
+            assertThat((double) VectorMath.dot(a, padded, 7)).as("dot at an offset, n=%d", n)
+                    .isCloseTo(dot, within(tolerance));
+            assertThat((double) VectorMath.squaredDistance(a, padded, 7)).as("l2 at an offset, n=%d", n)
+                    .isCloseTo(l2, within(1e-4 * (1 + l2)));
+            byte[] codes = new byte[n];
+            double byteDot = 0;
+            for (int i = 0; i < n; i++) {
+                codes[i] = (byte) (i * 37 - 128);
+                byteDot += (double) a[i] * codes[i];
+            }
+            assertThat((double) VectorMath.dot(a, codes)).as("float x int8 dot, n=%d", n)
+                    .isCloseTo(byteDot, within(1e-3 * (1 + Math.abs(byteDot) + n)));
         }
     }
 
