@@ -53,7 +53,11 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.MMapDirectory;
 
-/** The index implementations the benchmark compares, behind one small interface. */
+/**
+ * The in-process index implementations the benchmark compares, behind one small interface. One file of ~500 lines
+ * on purpose: the engines are set up side by side so that a reader can check they are configured alike (M,
+ * efConstruction, metric, filter); the peers in their own processes are {@link PeerProcess}.
+ */
 final class Engines {
     static final int M = HnswParameters.DEFAULTS.m();
     static final int EF_CONSTRUCTION = HnswParameters.DEFAULTS.efConstruction();

@@ -72,6 +72,9 @@ import org.slf4j.LoggerFactory;
  * <p>Metrics ({@code kindred-index-metrics} group, tags {@code store} and {@code space}): see
  * {@link IndexMetrics}.
  *
+ * <p>About 400 lines, most of them the snapshot side of Kafka Streams' store contract ({@code commit},
+ * {@code committedOffset}, throttling, close) and its documentation; index work is delegated to the engine.
+ *
  * @param <P> the payload type
  */
 public final class VectorIndexStore<P> implements StateStore {
