@@ -131,6 +131,7 @@ int search(int argc, char** argv) {
     faiss::SearchParametersHNSW params;
     params.sel = selector.get();
     auto run = [&](size_t q) { index->search(1, queries.data() + q * dims, k, distances.data(), labels.data(), &params); };
+    index->hnsw.efSearch = 64;
     params.efSearch = 64;
     for (auto start = Clock::now(); seconds_since(start) < 2.0;) {
         for (size_t q = 0; q < nq; q++) {
@@ -138,6 +139,9 @@ int search(int argc, char** argv) {
         }
     }
     for (int ef : efs) {
+        // FAISS 1.7.3 takes efSearch from the index, not from the search parameters (measured: the recall stayed
+        // the same at every ef when only params.efSearch was set)
+        index->hnsw.efSearch = ef;
         params.efSearch = ef;
         long hits = 0;
         auto start = Clock::now();
