@@ -1,7 +1,7 @@
 package dev.kindred.benchmarks;
 
 import dev.kindred.index.DistanceMetric;
-import dev.kindred.index.VectorMath;
+import dev.kindred.index.kernels.VectorMath;
 import java.util.Random;
 
 /**
@@ -68,12 +68,32 @@ final class Datasets {
     }
 
     static Dataset image(int n, int queries) {
-        Generator g = new Generator(100, 2048, 0.6, true, 43);
-        return new Dataset("image " + n + " x 2048 (cosine)", DistanceMetric.COSINE, g.next(n), g.next(queries), g);
+        return image(n, queries, 2048);
+    }
+
+    /** Image-like vectors of {@code dims} dimensions (smaller ones for the smoke run). */
+    static Dataset image(int n, int queries, int dims) {
+        Generator g = new Generator(100, dims, 0.6, true, 43);
+        return new Dataset("image " + n + " x " + dims + " (cosine)", DistanceMetric.COSINE, g.next(n), g.next(queries),
+                g);
+    }
+
+    /**
+     * Whether id {@code id} passes a filter of {@code percent} percent: a multiplicative hash of the id, so the
+     * passing ids are spread evenly and unrelated to the vectors, and every engine (FAISS and Lucene 10 in their
+     * own processes too) computes the same set.
+     */
+    static boolean passes(int id, int percent) {
+        return Integer.remainderUnsigned(id * (int) 2654435761L, 100) < percent;
     }
 
     /** Exact top-k ids for each query by brute force (the ground truth). */
     static int[][] groundTruth(float[][] base, float[][] queries, DistanceMetric metric, int k) {
+        return groundTruth(base, queries, metric, k, -1);
+    }
+
+    /** Exact top-k ids among those passing a {@code percent} filter ({@code -1}: all). */
+    static int[][] groundTruth(float[][] base, float[][] queries, DistanceMetric metric, int k, int percent) {
         int[][] truth = new int[queries.length][];
         float[] norms = new float[base.length];
         for (int i = 0; i < base.length; i++) {
@@ -86,6 +106,9 @@ final class Datasets {
             float[] ds = new float[k];
             int size = 0;
             for (int i = 0; i < base.length; i++) {
+                if (percent >= 0 && !passes(i, percent)) {
+                    continue;
+                }
                 float d = switch (metric) {
                     case EUCLIDEAN -> VectorMath.squaredDistance(query, base[i]);
                     case INNER_PRODUCT -> 1 - VectorMath.dot(query, base[i]);

@@ -1,6 +1,6 @@
 package dev.kindred.benchmarks;
 
-import dev.kindred.index.VectorMath;
+import dev.kindred.index.kernels.VectorMath;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

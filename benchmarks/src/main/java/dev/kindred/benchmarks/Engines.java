@@ -7,10 +7,14 @@ import com.github.jelmerk.hnswlib.core.SearchResult;
 import com.github.jelmerk.hnswlib.core.hnsw.HnswIndex;
 import dev.kindred.index.DistanceMetric;
 import dev.kindred.index.HnswParameters;
-import dev.kindred.index.HnswVectorIndex;
+import dev.kindred.index.IndexSpec;
+import dev.kindred.index.IndexTuning;
 import dev.kindred.index.Neighbour;
 import dev.kindred.index.PayloadCodec;
-import dev.kindred.index.VectorIndexSnapshot;
+import dev.kindred.index.Quantization;
+import dev.kindred.index.VectorIndex;
+import dev.kindred.index.VectorIndexes;
+import dev.kindred.topology.index.VectorIndexSnapshot;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -49,10 +53,16 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.MMapDirectory;
 
-/** The index implementations the benchmark compares, behind one small interface. */
+/**
+ * The in-process index implementations the benchmark compares, behind one small interface. One file of ~500 lines
+ * on purpose: the engines are set up side by side so that a reader can check they are configured alike (M,
+ * efConstruction, metric, filter); the peers in their own processes are {@link PeerProcess}.
+ */
 final class Engines {
     static final int M = HnswParameters.DEFAULTS.m();
     static final int EF_CONSTRUCTION = HnswParameters.DEFAULTS.efConstruction();
+    /** The selectivity of the filtered searches, in percent. */
+    static final int FILTER_PERCENT = 5;
 
     /** One index implementation under test. Ids are the positions of the base vectors. */
     interface Engine extends AutoCloseable {
@@ -62,6 +72,14 @@ final class Engines {
 
         /** Ids of the approximate top-k with candidate list size {@code ef}. */
         int[] search(float[] query, int k, int ef) throws IOException;
+
+        /**
+         * Ids of the approximate top-k among the ids that pass {@link Datasets#passes} at {@code percent}, or null when
+         * the engine has no filtered search here.
+         */
+        default int[] searchFiltered(float[] query, int k, int ef, int percent) throws IOException {
+            return null;
+        }
 
         /** Replaces the vector of {@code id} (a changed vector, new version). */
         void upsert(int id, float[] vector) throws IOException;
@@ -81,29 +99,41 @@ final class Engines {
         }
     }
 
-    /** Kindred's index (this project's HNSW graph). */
+    /** Kindred's index (this project's HNSW graph), with float vectors or quantized codes. */
     static final class Kindred implements Engine {
         private final DistanceMetric metric;
-        private HnswVectorIndex<Integer> index;
+        private final Quantization quantization;
+        private final Path vectorDirectory;
+        private VectorIndex<Integer> index;
         private final long[] versions;
 
-        Kindred(DistanceMetric metric, int n) {
+        Kindred(DistanceMetric metric, Quantization quantization, int n, Path vectorDirectory) {
             this.metric = metric;
+            this.quantization = quantization;
+            this.vectorDirectory = vectorDirectory;
             this.versions = new long[n];
         }
 
         @Override
         public String name() {
-            return "Kindred HNSW";
+            return quantization.kind() == Quantization.Kind.NONE ? "Kindred HNSW" : "Kindred HNSW " + quantization;
         }
 
-        HnswVectorIndex<Integer> index() {
+        VectorIndex<Integer> index() {
             return index;
+        }
+
+        private IndexSpec spec() {
+            return new IndexSpec(metric, HnswParameters.DEFAULTS, quantization);
+        }
+
+        private IndexTuning tuning() {
+            return IndexTuning.DEFAULTS.withRecallSampleEvery(0).withVectorDirectory(vectorDirectory);
         }
 
         @Override
         public void build(float[][] base) {
-            index = new HnswVectorIndex<>("bench", metric, base[0].length, HnswParameters.DEFAULTS);
+            index = VectorIndexes.create("bench", spec(), base[0].length, tuning());
             for (int i = 0; i < base.length; i++) {
                 index.upsert(key(i), 1, base[i], i);
                 versions[i] = 1;
@@ -112,7 +142,15 @@ final class Engines {
 
         @Override
         public int[] search(float[] query, int k, int ef) {
-            List<Neighbour<Integer>> hits = index.search(query, k, ef, null);
+            return ids(index.search(query, k, ef, null));
+        }
+
+        @Override
+        public int[] searchFiltered(float[] query, int k, int ef, int percent) {
+            return ids(index.search(query, k, ef, item -> Datasets.passes(item.payload(), percent)));
+        }
+
+        static int[] ids(List<Neighbour<Integer>> hits) {
             int[] ids = new int[hits.size()];
             for (int i = 0; i < ids.length; i++) {
                 ids[i] = hits.get(i).payload();
@@ -150,11 +188,19 @@ final class Engines {
             long bytes = VectorIndexSnapshot.write(file, identity, codec, Map.of(), Map.of("bench", index));
             long t1 = System.nanoTime();
             VectorIndexSnapshot.Contents<Integer> contents = VectorIndexSnapshot.read(file, identity, codec,
-                    space -> new dev.kindred.index.IndexSpec(metric, HnswParameters.DEFAULTS), space -> "bench",
-                    dev.kindred.index.IndexTuning.DEFAULTS);
+                    space -> spec(), space -> "bench", tuning());
             long t2 = System.nanoTime();
+            index.close();
             index = contents.indexes().get("bench");
+            Files.deleteIfExists(file);
             return new long[] {t1 - t0, t2 - t1, bytes};
+        }
+
+        @Override
+        public void close() {
+            if (index != null) {
+                index.close();
+            }
         }
 
         private static String key(int id) {
@@ -182,12 +228,12 @@ final class Engines {
 
         @Override
         public int[] search(float[] query, int k, int ef) {
-            List<Neighbour<Integer>> hits = kindred.index().exactSearch(query, k, null);
-            int[] ids = new int[hits.size()];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = hits.get(i).payload();
-            }
-            return ids;
+            return Kindred.ids(kindred.index().exactSearch(query, k, null));
+        }
+
+        @Override
+        public int[] searchFiltered(float[] query, int k, int ef, int percent) {
+            return Kindred.ids(kindred.index().exactSearch(query, k, item -> Datasets.passes(item.payload(), percent)));
         }
 
         @Override
@@ -275,8 +321,15 @@ final class Engines {
         }
     }
 
-    /** Lucene 9.12.3's HNSW: one segment (no merges), KnnFloatVectorQuery, ids from doc values. */
+    /**
+     * Lucene 9.12.3's HNSW: one segment (no merges), KnnFloatVectorQuery, ids from doc values; filtered by a term
+     * indexed on the documents that pass {@link Datasets#passes} at {@link #FILTER_PERCENT} (Lucene then searches
+     * its graph with the filter's bits and falls back to an exact search when that visits more than the filter
+     * holds).
+     */
     static final class Lucene implements Engine {
+        private final org.apache.lucene.search.Query filter = new org.apache.lucene.search.TermQuery(
+                new Term("filter", "p" + FILTER_PERCENT));
         private final VectorSimilarityFunction similarity;
         private final Path dir;
         private MMapDirectory directory;
@@ -342,6 +395,9 @@ final class Engines {
             doc.add(new KnnFloatVectorField("v", vector, similarity));
             doc.add(new NumericDocValuesField("id", id));
             doc.add(new StringField("key", Integer.toString(id), Field.Store.NO));
+            if (Datasets.passes(id, FILTER_PERCENT)) {
+                doc.add(new StringField("filter", "p" + FILTER_PERCENT, Field.Store.NO));
+            }
             return doc;
         }
 
@@ -360,7 +416,18 @@ final class Engines {
 
         @Override
         public int[] search(float[] query, int k, int ef) throws IOException {
-            TopDocs top = searcher.search(new KnnFloatVectorQuery("v", query, Math.max(k, ef)), k);
+            return ids(searcher.search(new KnnFloatVectorQuery("v", query, Math.max(k, ef)), k));
+        }
+
+        @Override
+        public int[] searchFiltered(float[] query, int k, int ef, int percent) throws IOException {
+            if (percent != FILTER_PERCENT) {
+                return null;
+            }
+            return ids(searcher.search(new KnnFloatVectorQuery("v", query, Math.max(k, ef), filter), k));
+        }
+
+        private int[] ids(TopDocs top) throws IOException {
             ScoreDoc[] docs = top.scoreDocs;
             int[] ids = new int[docs.length];
             List<LeafReaderContext> leaves = reader.leaves();

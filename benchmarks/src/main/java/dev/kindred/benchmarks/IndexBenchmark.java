@@ -2,70 +2,103 @@ package dev.kindred.benchmarks;
 
 import dev.kindred.benchmarks.Datasets.Dataset;
 import dev.kindred.benchmarks.Engines.Engine;
+import dev.kindred.index.DistanceMetric;
 import dev.kindred.index.IndexStats;
-import dev.kindred.index.VectorMath;
+import dev.kindred.index.Quantization;
+import dev.kindred.index.kernels.VectorMath;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 
 /**
- * The index benchmark: builds each dataset in Kindred's index, stock hnswlib-core and Lucene's HNSW (same M and
- * efConstruction, one thread), and reports in one run build time, upsert latency for changed vectors,
- * single-thread search throughput against recall@10 (an ef sweep, best of three rounds, the engines
- * interleaved so that noise from a shared machine hits them alike), exact search, and restart from a
- * snapshot against a rebuild.
+ * The index benchmark. For each dataset it builds Kindred's index with float vectors, int8 codes and 1-bit codes,
+ * Lucene 9.12.3's HNSW in this JVM (with its SIMD vectorization when run on JDK 25 with the incubator module),
+ * and, in processes of their own over the same vectors written to files, FAISS's C++ {@code IndexHNSWFlat}
+ * ({@code --faiss}) and Lucene 10 ({@code --lucene10}); stock hnswlib-core with {@code --hnswlib}. All with
+ * M=16, efConstruction=200, one thread. It reports, in one run: build time, memory, single-thread queries/s
+ * against recall@10 over an ef sweep, unfiltered and with a filter that keeps 5% of the items, exact search,
+ * upserts of changed vectors and restart from a snapshot ({@link UpsertBenchmark}). The sweeps run in rounds
+ * (best of three) with the engines interleaved, the peer processes once per round, so that load from elsewhere on
+ * a shared machine hits them alike: compare ratios within a run.
  *
- * <p>A harness of its own rather than JMH: an index is built once and then measured at many settings, and
- * recall must be computed on the very searches that are timed. The distance kernels, which fit JMH, are in
- * {@link DistanceKernelBenchmark}.
+ * <p>A harness of its own rather than JMH: an index is built once and then measured at many settings, and recall
+ * must be computed on the very searches that are timed. The distance kernels, which fit JMH, are in
+ * {@link DistanceKernelBenchmark}. Commands: see the README ("Performance / HNSW index").
  *
  * <pre>
- * mvn -B -Pbenchmarks -pl benchmarks -am package -DskipTests
- * java --add-modules jdk.incubator.vector -Xmx6g -cp benchmarks/target/benchmarks.jar \
- *     dev.kindred.benchmarks.IndexBenchmark [--quick] [--only clinical|image] [--out FILE]
+ * java --add-modules jdk.incubator.vector -Xmx8g -cp benchmarks/target/benchmarks.jar \
+ *     dev.kindred.benchmarks.IndexBenchmark [--quick | --smoke] [--only clinical|image] [--out FILE] \
+ *     [--faiss benchmarks/target/faiss_hnsw] [--lucene10 benchmarks/target/lucene10/lucene-core-10.6.0.jar \
+ *      --java25 /usr/lib/jvm/temurin-25-jdk-amd64/bin/java] [--hnswlib]
  * </pre>
  */
 public final class IndexBenchmark {
-    private static final int K = 10;
+    static final int K = 10;
     private static final int[] EF_SWEEP = {10, 16, 24, 32, 40, 48, 64, 80, 96, 128, 160, 200, 256, 320, 400, 512};
-    private static final int ROUNDS = 3;
-    private static final long MIN_MEASURE_NANOS = 400_000_000L;
-    private static final double[] TARGETS = {0.95, 0.99};
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final int[] FILTERED_EF_SWEEP = {16, 32, 64, 128, 256};
+    private static final double[] TARGETS = {0.95, 0.98, 0.99};
 
     private final PrintStream out;
-    private final boolean quick;
+    private final Options options;
 
-    private IndexBenchmark(PrintStream out, boolean quick) {
+    /** What to run. */
+    record Options(boolean quick, boolean smoke, String only, Path out, Path faiss, Path lucene10, Path java25,
+            Path lucene10Source, boolean hnswlib) {
+
+        static Options parse(String[] args) {
+            boolean quick = false;
+            boolean smoke = false;
+            boolean hnswlib = false;
+            String only = null;
+            Path file = null;
+            Path faiss = null;
+            Path lucene10 = null;
+            Path java25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+            Path source = Path.of("benchmarks/lucene10/Lucene10Hnsw.java");
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> quick = true;
+                    case "--smoke" -> smoke = true;
+                    case "--hnswlib" -> hnswlib = true;
+                    case "--only" -> only = args[++i];
+                    case "--out" -> file = Path.of(args[++i]);
+                    case "--faiss" -> faiss = Path.of(args[++i]);
+                    case "--lucene10" -> lucene10 = Path.of(args[++i]);
+                    case "--java25" -> java25 = Path.of(args[++i]);
+                    case "--lucene10-source" -> source = Path.of(args[++i]);
+                    default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (use --quick,"
+                            + " --smoke, --only clinical|image, --out FILE, --faiss BINARY, --lucene10 JAR, --java25"
+                            + " JAVA, --lucene10-source FILE, --hnswlib)");
+                }
+            }
+            return new Options(quick, smoke, only, file, faiss, lucene10, java25, source, hnswlib);
+        }
+
+        int rounds() {
+            return smoke ? 1 : 3;
+        }
+
+        long minMeasureNanos() {
+            return smoke ? 20_000_000L : 400_000_000L;
+        }
+    }
+
+    IndexBenchmark(PrintStream out, Options options) {
         this.out = out;
-        this.quick = quick;
+        this.options = options;
     }
 
     public static void main(String[] args) throws Exception {
-        boolean quick = false;
-        String only = null;
-        Path file = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--only" -> only = args[++i];
-                case "--out" -> file = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (use --quick, --only clinical|image, --out FILE)");
-            }
-        }
+        Options options = Options.parse(args);
         StringBuilder report = new StringBuilder();
         PrintStream tee = new PrintStream(new java.io.OutputStream() {
             @Override
@@ -79,16 +112,24 @@ public final class IndexBenchmark {
                 System.out.flush();
             }
         }, true, StandardCharsets.UTF_8);
-        IndexBenchmark bench = new IndexBenchmark(tee, quick);
-        bench.header();
-        if (only == null || only.equals("clinical")) {
-            bench.run(Datasets.clinical(quick ? 20_000 : 100_000, quick ? 200 : 1000), quick ? 200 : 1000);
+        new IndexBenchmark(tee, options).runAll();
+        if (options.out() != null) {
+            Files.writeString(options.out(), report.toString(), StandardCharsets.UTF_8);
         }
-        if (only == null || only.equals("image")) {
-            bench.run(Datasets.image(quick ? 4_000 : 20_000, quick ? 100 : 500), quick ? 100 : 500);
+    }
+
+    void runAll() throws Exception {
+        header();
+        boolean small = options.quick() || options.smoke();
+        if (options.only() == null || options.only().equals("clinical")) {
+            int n = options.smoke() ? 3_000 : options.quick() ? 20_000 : 100_000;
+            int queries = options.smoke() ? 50 : options.quick() ? 200 : 1000;
+            run(Datasets.clinical(n, queries));
         }
-        if (file != null) {
-            Files.writeString(file, report.toString(), StandardCharsets.UTF_8);
+        if (options.only() == null || options.only().equals("image")) {
+            int n = options.smoke() ? 1_500 : small ? 4_000 : 20_000;
+            int queries = options.smoke() ? 30 : small ? 100 : 500;
+            run(options.smoke() ? Datasets.image(n, queries, 256) : Datasets.image(n, queries));
         }
     }
 
@@ -99,220 +140,178 @@ public final class IndexBenchmark {
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
         out.printf("- JVM flags: %s%n", ManagementFactory.getRuntimeMXBean().getInputArguments());
         out.printf("- Kindred distance kernels: %s; load average at start: %.2f%n",
-                VectorMath.simdEnabled() ? "Vector API (SIMD)" : "scalar",
-                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        out.printf("- all indexes: M=%d, efConstruction=%d, k=%d, single-thread build and search%n%n", Engines.M,
-                Engines.EF_CONSTRUCTION, K);
+                VectorMath.simdEnabled() ? "Vector API (SIMD)" : "scalar", load());
+        out.printf("- all indexes: M=%d, efConstruction=%d, k=%d, single-thread build and search; filtered searches"
+                + " keep %d%% of the items (a hash of the id)%n%n", Engines.M, Engines.EF_CONSTRUCTION, K,
+                Engines.FILTER_PERCENT);
     }
 
-    private record Point(int ef, double recall, double qps) {
+    /** One point of a sweep: ef, recall@k, queries per second. */
+    record Point(int ef, double recall, double qps) {
     }
 
-    private void run(Dataset data, int queryCount) throws Exception {
+    /** An engine's results: build time, and the best (fastest) point per ef of each sweep. */
+    static final class Results {
+        final String name;
+        double buildSeconds;
+        IndexStats stats;
+        final Map<Integer, Point> sweep = new LinkedHashMap<>();
+        final Map<Integer, Point> filtered = new LinkedHashMap<>();
+
+        Results(String name) {
+            this.name = name;
+        }
+
+        void merge(Map<Integer, Point> into, Point p) {
+            into.merge(p.ef(), p, (a, b) -> a.qps() >= b.qps() ? a : b);
+        }
+
+        /** The fastest point reaching {@code target}, or null. */
+        Point fastest(Map<Integer, Point> points, double target) {
+            Point best = null;
+            for (Point p : points.values()) {
+                if (p.recall() >= target && (best == null || p.qps() > best.qps())) {
+                    best = p;
+                }
+            }
+            return best;
+        }
+    }
+
+    private void run(Dataset data) throws Exception {
         int n = data.base().length;
-        int upserts = quick ? 200 : 1000;
+        int queryCount = data.queries().length;
         out.printf("## %s, %d queries%n%n", data.name(), queryCount);
         int[][] truth = Datasets.groundTruth(data.base(), data.queries(), data.metric(), K);
+        int[][] filteredTruth = Datasets.groundTruth(data.base(), data.queries(), data.metric(), K,
+                Engines.FILTER_PERCENT);
         Path tmp = Files.createTempDirectory("kindred-bench");
 
-        Engines.Kindred kindred = new Engines.Kindred(data.metric(), n);
-        Engines.Hnswlib hnswlib = new Engines.Hnswlib(data.metric(), n, 2 * upserts);
-        Engines.Lucene lucene = new Engines.Lucene(data.metric(), tmp.resolve("lucene"));
-        List<Engine> engines = List.of(kindred, hnswlib, lucene);
-        Map<Engine, Double> buildSeconds = new LinkedHashMap<>();
+        Engines.Kindred kindred = new Engines.Kindred(data.metric(), Quantization.NONE, n, tmp);
+        List<Engine> engines = new ArrayList<>(List.of(kindred,
+                new Engines.Kindred(data.metric(), Quantization.int8(), n, tmp),
+                new Engines.Kindred(data.metric(), Quantization.binary(), n, tmp),
+                new Engines.Lucene(data.metric(), tmp.resolve("lucene"))));
+        if (options.hnswlib()) {
+            engines.add(new Engines.Hnswlib(data.metric(), n, 2 * UpsertBenchmark.upserts(options)));
+        }
+        Map<Engine, Results> results = new LinkedHashMap<>();
         for (Engine e : engines) {
+            Results r = new Results(e.name());
             System.gc();
             long t0 = System.nanoTime();
             e.build(data.base());
-            buildSeconds.put(e, (System.nanoTime() - t0) / 1e9);
-            out.printf("built %s in %.1f s (load %.2f)%n", e.name(), buildSeconds.get(e), load());
+            r.buildSeconds = (System.nanoTime() - t0) / 1e9;
+            if (e instanceof Engines.Kindred k) {
+                r.stats = k.index().stats();
+            }
+            results.put(e, r);
+            out.printf("built %s in %.1f s (load %.2f)%n", e.name(), r.buildSeconds, load());
         }
+        Map<PeerProcess, Results> peers = buildPeers(data, truth, filteredTruth, tmp);
         Engine exact = new Engines.Exact(kindred);
 
-        // warm-up: every engine over the queries at a middle ef
-        for (Engine e : engines) {
-            long until = System.nanoTime() + 2_000_000_000L;
+        for (Engine e : engines) { // warm-up: every engine over the queries at a middle ef
+            long until = System.nanoTime() + (options.smoke() ? 100_000_000L : 2_000_000_000L);
             while (System.nanoTime() < until) {
                 for (float[] q : data.queries()) {
                     e.search(q, K, 64);
+                    e.searchFiltered(q, K, 64, Engines.FILTER_PERCENT);
                 }
             }
         }
-
-        Map<Engine, Map<Integer, Point>> sweep = new LinkedHashMap<>();
-        engines.forEach(e -> sweep.put(e, new LinkedHashMap<>()));
-        for (int round = 0; round < ROUNDS; round++) {
-            for (int ef : EF_SWEEP) {
+        int[] efs = options.smoke() ? new int[] {16, 64, 128} : EF_SWEEP;
+        int[] filteredEfs = options.smoke() ? new int[] {64} : FILTERED_EF_SWEEP;
+        for (int round = 0; round < options.rounds(); round++) {
+            for (int ef : efs) {
                 for (Engine e : engines) {
-                    Point p = measure(e, data.queries(), truth, ef);
-                    sweep.get(e).merge(ef, p, (a, b) -> a.qps() >= b.qps() ? a : b);
+                    Results r = results.get(e);
+                    r.merge(r.sweep, measure(e, data.queries(), truth, ef, -1));
                 }
             }
-            out.printf("search round %d done (load %.2f)%n", round + 1, load());
-        }
-        Point exactPoint = measure(exact, data.queries(), truth, K);
-        out.println();
-
-        // restart before upserts, so every engine saves the same freshly built index
-        Map<Engine, long[]> restart = new LinkedHashMap<>();
-        for (Engine e : engines) {
-            restart.put(e, e.restart(tmp));
-        }
-
-        // upserts of changed vectors: the same keys and new vectors for every engine
-        // (after a warm-up of as many upserts of other keys, so the update paths are compiled)
-        Random random = new Random(7);
-        int[] all = random.ints(0, n).distinct().limit(2L * upserts).toArray();
-        int[] warmIds = Arrays.copyOfRange(all, upserts, 2 * upserts);
-        int[] ids = Arrays.copyOf(all, upserts);
-        float[][] warmMoved = data.generator().next(upserts);
-        float[][] moved = data.generator().next(upserts);
-        // The engines take turns in chunks of 50, so that load from elsewhere on a shared machine hits them alike;
-        // wall time and the thread's CPU time are both recorded.
-        Map<Engine, double[]> upsertMicros = new LinkedHashMap<>();
-        Map<Engine, Long> upsertCpuNanos = new LinkedHashMap<>();
-        Map<Engine, Long> publishNanos = new LinkedHashMap<>();
-        for (Engine e : engines) {
-            for (int i = 0; i < upserts; i++) {
-                e.upsert(warmIds[i], warmMoved[i]);
-            }
-            e.publishUpserts();
-            upsertMicros.put(e, new double[upserts]);
-            upsertCpuNanos.put(e, 0L);
-        }
-        for (int chunk = 0; chunk < upserts; chunk += 50) {
-            for (Engine e : engines) {
-                double[] micros = upsertMicros.get(e);
-                long cpu0 = THREADS.getCurrentThreadCpuTime();
-                for (int i = chunk; i < Math.min(upserts, chunk + 50); i++) {
-                    long t0 = System.nanoTime();
-                    e.upsert(ids[i], moved[i]);
-                    micros[i] = (System.nanoTime() - t0) / 1000.0;
-                }
-                upsertCpuNanos.merge(e, THREADS.getCurrentThreadCpuTime() - cpu0, Long::sum);
-            }
-        }
-        for (Engine e : engines) {
-            publishNanos.put(e, e.publishUpserts());
-        }
-        float[][] updated = data.base().clone();
-        for (int i = 0; i < upserts; i++) {
-            updated[warmIds[i]] = warmMoved[i];
-            updated[ids[i]] = moved[i];
-        }
-        int[][] truthAfter = Datasets.groundTruth(updated, data.queries(), data.metric(), K);
-
-        // ---------------------------------------------------------------------------------------- report
-        Map<Engine, Point[]> atTarget = new LinkedHashMap<>();
-        for (Engine e : engines) {
-            Point[] best = new Point[TARGETS.length];
-            for (int t = 0; t < TARGETS.length; t++) {
-                for (Point p : sweep.get(e).values()) {
-                    if (p.recall() >= TARGETS[t] && (best[t] == null || p.qps() > best[t].qps())) {
-                        best[t] = p;
+            for (int ef : filteredEfs) {
+                for (Engine e : engines) {
+                    Point p = measure(e, data.queries(), filteredTruth, ef, Engines.FILTER_PERCENT);
+                    if (p != null) {
+                        results.get(e).merge(results.get(e).filtered, p);
                     }
                 }
             }
-            atTarget.put(e, best);
-        }
-        out.printf("### Search (single thread; fastest ef reaching the recall; best of %d rounds)%n%n", ROUNDS);
-        out.printf("| engine | recall@10 >= 0.95: ef, recall, queries/s | recall@10 >= 0.99: ef, recall, queries/s |%n");
-        out.printf("|---|---|---|%n");
-        for (Engine e : engines) {
-            Point[] b = atTarget.get(e);
-            out.printf("| %s | %s | %s |%n", e.name(), cell(b[0]), cell(b[1]));
-        }
-        out.printf("| %s | exact, %.3f, %,.0f | exact, %.3f, %,.0f |%n%n", exact.name(), exactPoint.recall(),
-                exactPoint.qps(), exactPoint.recall(), exactPoint.qps());
-        Point[] ours = atTarget.get(kindred);
-        for (Engine e : List.of(hnswlib, lucene)) {
-            Point[] theirs = atTarget.get(e);
-            out.printf("- Kindred / %s queries/s: %s at >= 0.95, %s at >= 0.99%n", e.name(), ratio(ours[0], theirs[0]),
-                    ratio(ours[1], theirs[1]));
-        }
-        out.printf("- Kindred / exact scan queries/s at >= 0.99: %s%n%n", ratio(ours[1], exactPoint));
-
-        out.printf("### Build, upsert, restart%n%n");
-        out.printf("| engine | build s | upsert changed vector, us: mean / p50 / p99 wall, mean CPU | restart: save / load ms, MB |%n");
-        out.printf("|---|---|---|---|%n");
-        for (Engine e : engines) {
-            double[] u = upsertMicros.get(e).clone();
-            Arrays.sort(u);
-            long[] r = restart.get(e);
-            String publish = publishNanos.get(e) > 0
-                    ? String.format(Locale.ROOT, " (+ %.0f ms reopen for all %d)", publishNanos.get(e) / 1e6, upserts) : "";
-            out.printf(Locale.ROOT, "| %s | %.1f | %.0f / %.0f / %.0f, %.0f%s | %s |%n", e.name(), buildSeconds.get(e),
-                    Arrays.stream(u).average().orElse(0), u[u.length / 2], u[(int) (u.length * 0.99)],
-                    upsertCpuNanos.get(e) / 1000.0 / upserts, publish,
-                    r == null ? "n/a" : String.format(Locale.ROOT, "%.0f / %.0f, %.1f", r[0] / 1e6, r[1] / 1e6,
-                            r[2] / 1e6));
-        }
-        double[] oursUpsert = upsertMicros.get(kindred).clone();
-        double[] stockUpsert = upsertMicros.get(hnswlib).clone();
-        Arrays.sort(oursUpsert);
-        Arrays.sort(stockUpsert);
-        out.printf(Locale.ROOT, "%n- Kindred / hnswlib upsert latency: mean %.2f, p50 %.2f, mean CPU %.2f%n",
-                Arrays.stream(oursUpsert).average().orElse(0) / Arrays.stream(stockUpsert).average().orElse(1),
-                oursUpsert[upserts / 2] / stockUpsert[upserts / 2],
-                upsertCpuNanos.get(kindred) / (double) upsertCpuNanos.get(hnswlib));
-        long[] ourRestart = restart.get(kindred);
-        out.printf(Locale.ROOT, "- Kindred restart from snapshot: %.2f s load vs %.1f s rebuild (%.0fx faster)%n",
-                ourRestart[1] / 1e9, buildSeconds.get(kindred), buildSeconds.get(kindred) / (ourRestart[1] / 1e9));
-        IndexStats stats = kindred.index().stats();
-        out.printf(Locale.ROOT, "- Kindred index after upserts: %d items, %d slots, %.1f MB estimated%n", stats.size(),
-                stats.slots(), stats.estimatedBytes() / 1e6);
-
-        out.printf("%n### Recall after %d upserts of changed vectors (graph quality after in-place updates)%n%n",
-                2 * upserts);
-        out.printf("| engine | ef | recall@10 before | recall@10 after |%n|---|---|---|---|%n");
-        for (Engine e : List.of(kindred, hnswlib)) {
-            Point[] b = atTarget.get(e);
-            int ef = b[1] != null ? b[1].ef() : EF_SWEEP[EF_SWEEP.length - 1];
-            Point before = sweep.get(e).get(ef);
-            Point after = measure(e, data.queries(), truthAfter, ef);
-            out.printf(Locale.ROOT, "| %s | %d | %.4f | %.4f |%n", e.name(), ef, before.recall(), after.recall());
-        }
-
-        out.printf("%n<details><summary>ef sweep (recall@10, queries/s)</summary>%n%n| ef |");
-        engines.forEach(e -> out.printf(" %s |", e.name()));
-        out.printf("%n|---|");
-        engines.forEach(e -> out.print("---|"));
-        out.println();
-        for (int ef : EF_SWEEP) {
-            out.printf("| %d |", ef);
-            for (Engine e : engines) {
-                Point p = sweep.get(e).get(ef);
-                out.printf(Locale.ROOT, " %.4f, %,.0f |", p.recall(), p.qps());
+            for (Map.Entry<PeerProcess, Results> peer : peers.entrySet()) {
+                Results r = peer.getValue();
+                peer.getKey().sweep(tmp.resolve("queries.fvecs"), tmp.resolve("truth.ivecs"), efs, -1)
+                        .forEach((ef, p) -> r.merge(r.sweep, new Point(ef, p[0], p[1])));
+                peer.getKey().sweep(tmp.resolve("queries.fvecs"), tmp.resolve("truth-filtered.ivecs"), filteredEfs,
+                        Engines.FILTER_PERCENT).forEach((ef, p) -> r.merge(r.filtered, new Point(ef, p[0], p[1])));
             }
-            out.println();
+            out.printf("search round %d done (load %.2f)%n", round + 1, load());
         }
-        out.printf("%n</details>%n%n");
+        Point exactPoint = measure(exact, data.queries(), truth, K, -1);
+        Point exactFiltered = measure(exact, data.queries(), filteredTruth, K, Engines.FILTER_PERCENT);
+        out.println();
+
+        Map<String, Results> all = new LinkedHashMap<>();
+        results.values().forEach(r -> all.put(r.name, r));
+        peers.values().forEach(r -> all.put(r.name, r));
+        new Report(out, all, results.get(kindred), exactPoint, exactFiltered).print(efs, filteredEfs);
+        new UpsertBenchmark(out, options, data).run(engines.stream()
+                .filter(e -> e == kindred || !(e instanceof Engines.Kindred)).toList(), results, tmp);
         for (Engine e : engines) {
             e.close();
         }
         deleteTree(tmp);
     }
 
-    private static String cell(Point p) {
-        return p == null ? "not reached" : String.format(Locale.ROOT, "%d, %.3f, %,.0f", p.ef(), p.recall(), p.qps());
+    private Map<PeerProcess, Results> buildPeers(Dataset data, int[][] truth, int[][] filteredTruth, Path tmp)
+            throws IOException {
+        List<PeerProcess> peers = new ArrayList<>();
+        if (options.faiss() != null) {
+            peers.add(PeerProcess.faiss(options.faiss(), tmp));
+        }
+        if (options.lucene10() != null) {
+            peers.add(PeerProcess.lucene10(options.java25(), options.lucene10(), options.lucene10Source(), tmp));
+        }
+        Map<PeerProcess, Results> built = new LinkedHashMap<>();
+        if (peers.isEmpty()) {
+            return built;
+        }
+        boolean cosine = data.metric() == DistanceMetric.COSINE;
+        if (data.metric() == DistanceMetric.INNER_PRODUCT) {
+            throw new IllegalArgumentException("the peers are run for Euclidean and cosine datasets only");
+        }
+        VectorFiles.writeFvecs(tmp.resolve("base.fvecs"), data.base(), cosine);
+        VectorFiles.writeFvecs(tmp.resolve("queries.fvecs"), data.queries(), cosine);
+        VectorFiles.writeIvecs(tmp.resolve("truth.ivecs"), truth);
+        VectorFiles.writeIvecs(tmp.resolve("truth-filtered.ivecs"), filteredTruth);
+        for (PeerProcess peer : peers) {
+            Results r = new Results(peer.name());
+            r.buildSeconds = peer.build(tmp.resolve("base.fvecs"), cosine, Engines.M, Engines.EF_CONSTRUCTION);
+            built.put(peer, r);
+            out.printf("built %s in %.1f s (its own process; load %.2f)%n", peer.name(), r.buildSeconds, load());
+        }
+        return built;
     }
 
-    private static String ratio(Point ours, Point theirs) {
-        return ours == null || theirs == null ? "n/a" : String.format(Locale.ROOT, "%.2fx", ours.qps() / theirs.qps());
-    }
-
-    private Point measure(Engine e, float[][] queries, int[][] truth, int ef) throws IOException {
+    /** Recall and queries/s at one ef; null when the engine has no such search. */
+    Point measure(Engine e, float[][] queries, int[][] truth, int ef, int percent) throws IOException {
         long hits = 0;
         long start = System.nanoTime();
         for (int q = 0; q < queries.length; q++) {
-            int[] found = e.search(queries[q], K, ef);
+            int[] found = percent < 0 ? e.search(queries[q], K, ef) : e.searchFiltered(queries[q], K, ef, percent);
+            if (found == null) {
+                return null;
+            }
             hits += overlap(found, truth[q]);
         }
         long elapsed = System.nanoTime() - start;
         long done = queries.length;
-        while (elapsed < MIN_MEASURE_NANOS) {
+        while (elapsed < options.minMeasureNanos()) {
             for (float[] query : queries) {
-                e.search(query, K, ef);
+                if (percent < 0) {
+                    e.search(query, K, ef);
+                } else {
+                    e.searchFiltered(query, K, ef, percent);
+                }
             }
             done += queries.length;
             elapsed = System.nanoTime() - start;
@@ -320,7 +319,7 @@ public final class IndexBenchmark {
         return new Point(ef, hits / (double) (queries.length * K), done / (elapsed / 1e9));
     }
 
-    private static int overlap(int[] found, int[] truth) {
+    static int overlap(int[] found, int[] truth) {
         int n = 0;
         for (int f : found) {
             for (int t : truth) {
@@ -333,8 +332,20 @@ public final class IndexBenchmark {
         return n;
     }
 
-    private static double load() {
+    static double load() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    static String targets() {
+        StringBuilder s = new StringBuilder();
+        for (double t : TARGETS) {
+            s.append(String.format(Locale.ROOT, " recall@10 >= %.2f: ef, recall, queries/s |", t));
+        }
+        return s.toString();
+    }
+
+    static double[] targetList() {
+        return TARGETS.clone();
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -9,16 +9,19 @@ import dev.kindred.fhir.ResourceFetcher;
 import dev.kindred.index.DistanceMetric;
 import dev.kindred.index.HnswParameters;
 import dev.kindred.index.IndexTuning;
+import dev.kindred.index.Quantization;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Kindred's own settings, all under the {@code kindred.} prefix, plus {@code schema.registry.url}. Every
@@ -86,6 +89,12 @@ public final class KindredConfig extends AbstractConfig {
             + " to the patient-vectors topic and so to every instance's index: once per patient per interval, the"
             + " latest. Alerts are not delayed; other patients' alerts see a change this much later. 0 publishes"
             + " every change.";
+
+    /**
+     * Per space, {@code kindred.index.<space>.quantization}: {@code none} (default), {@code int8} or {@code binary},
+     * optionally {@code :oversample} (e.g. {@code int8:3}); see {@link Quantization}.
+     */
+    public static final String INDEX_QUANTIZATION_SUFFIX = ".quantization";
 
     public static final String CATALOG_PATH_CONFIG = "kindred.catalog.path";
     private static final String CATALOG_PATH_DOC = "Feature catalog JSON file; empty uses the catalog shipped"
@@ -178,6 +187,7 @@ public final class KindredConfig extends AbstractConfig {
 
     public KindredConfig(Map<?, ?> props) {
         super(CONFIG, props, false);
+        indexQuantization(); // a malformed value fails here, at start-up
     }
 
     public static ConfigDef configDef() {
@@ -238,6 +248,21 @@ public final class KindredConfig extends AbstractConfig {
 
     public HnswParameters hnswParameters() {
         return new HnswParameters(getInt(INDEX_M_CONFIG), getInt(INDEX_EF_CONSTRUCTION_CONFIG), getInt(INDEX_EF_CONFIG));
+    }
+
+    /** The quantization of each space with a {@code kindred.index.<space>.quantization} setting. */
+    public Map<String, Quantization> indexQuantization() {
+        Map<String, Quantization> bySpace = new TreeMap<>();
+        originalsWithPrefix("kindred.index.").forEach((key, value) -> {
+            if (key.endsWith(INDEX_QUANTIZATION_SUFFIX) && key.indexOf('.') == key.lastIndexOf('.')) {
+                try {
+                    bySpace.put(key.substring(0, key.indexOf('.')), Quantization.parse(String.valueOf(value)));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("kindred.index." + key, value, e.getMessage());
+                }
+            }
+        });
+        return bySpace;
     }
 
     public IndexTuning indexTuning() {

@@ -2,8 +2,8 @@ package dev.kindred.topology;
 
 import dev.kindred.avro.TreatmentOutcome;
 import dev.kindred.index.VectorIndex;
-import dev.kindred.index.VectorIndexStore;
-import dev.kindred.index.VectorIndexStoreType;
+import dev.kindred.topology.index.VectorIndexStore;
+import dev.kindred.topology.index.VectorIndexStoreType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

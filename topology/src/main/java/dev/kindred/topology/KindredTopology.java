@@ -8,7 +8,7 @@ import dev.kindred.clinical.pipeline.PatientPipeline;
 import dev.kindred.clinical.pipeline.PipelineSettings;
 import dev.kindred.fhir.FhirMapper;
 import dev.kindred.fhir.catalog.FeatureCatalog;
-import dev.kindred.index.VectorIndexStoreBuilder;
+import dev.kindred.topology.index.VectorIndexStoreBuilder;
 import dev.kindred.topology.internals.DeadLetterExceptionHandler;
 import dev.kindred.topology.internals.FhirMappingProcessor;
 import dev.kindred.topology.internals.IndexUpdateProcessor;
@@ -66,7 +66,8 @@ public final class KindredTopology {
                         .withPayloadCodec(new OutcomesCodec())
                         .withSourceTopic(topics.vectors().name())
                         .withSnapshots(config.getBoolean(KindredConfig.INDEX_SNAPSHOTS_CONFIG))
-                        .withTuning(config.indexTuning()),
+                        .withTuning(config.indexTuning())
+                        .withQuantization(config.indexQuantization()),
                 topics.vectors().name(),
                 topics.vectors().consumed("patient-vectors-source"),
                 () -> new IndexUpdateProcessor(INDEX_STORE));

@@ -1,5 +1,7 @@
 package dev.kindred.index;
 
+import dev.kindred.index.kernels.VectorMath;
+
 /**
  * How an index measures distance between vectors. Smaller is closer for all three. Computed with the
  * {@link VectorMath} kernels.

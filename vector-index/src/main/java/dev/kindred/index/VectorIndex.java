@@ -15,7 +15,7 @@ import java.util.function.Predicate;
  *
  * @param <P> the payload type carried with each vector
  */
-public interface VectorIndex<P> {
+public interface VectorIndex<P> extends AutoCloseable {
 
     String name();
 
@@ -56,8 +56,10 @@ public interface VectorIndex<P> {
      *
      * @param ef candidate list size for this query (recall against speed); values below {@code k} act as {@code k}
      * @param filter keeps only the items it accepts (may be null); it is applied during the graph search, so a
-     *     selective filter makes the search visit more of the graph rather than return fewer hits. It runs inside
-     *     the search and must not search this index itself.
+     *     selective filter makes the search visit more of the graph (or scan the few items it accepts) rather
+     *     than return fewer hits. It runs inside the search (and, when recall is sampled, again on the sampling
+     *     thread), must be thread-safe and must not search this index itself. The item it sees has no vector
+     *     ({@code null}): filters decide on key, version and payload.
      */
     List<Neighbour<P>> search(float[] query, int k, int ef, Predicate<IndexedVector<P>> filter);
 
@@ -70,8 +72,10 @@ public interface VectorIndex<P> {
      */
     List<Neighbour<P>> rangeSearch(float[] query, float radius, int limit, Predicate<IndexedVector<P>> filter);
 
-    /** Rebuilds the graph without tombstones now, on the calling thread. Searches keep being served meanwhile. */
-    void compact();
-
     IndexStats stats();
+
+    /** Releases what the index holds outside the heap (a quantized index's mapped vectors); nothing by default. */
+    @Override
+    default void close() {
+    }
 }

@@ -6,12 +6,12 @@ import java.util.Random;
 import java.util.Set;
 
 /** Reproducible clustered vectors and recall measurement for the index tests. */
-final class TestVectors {
+public final class TestVectors {
     private final float[][] centres;
     private final Random random;
     private final double spread;
 
-    TestVectors(int clusters, int dims, double spread, long seed) {
+    public TestVectors(int clusters, int dims, double spread, long seed) {
         this.random = new Random(seed);
         this.spread = spread;
         this.centres = new float[clusters][dims];
@@ -22,7 +22,7 @@ final class TestVectors {
         }
     }
 
-    float[] next() {
+    public float[] next() {
         float[] c = centres[random.nextInt(centres.length)];
         float[] v = new float[c.length];
         for (int d = 0; d < v.length; d++) {
@@ -31,12 +31,12 @@ final class TestVectors {
         return v;
     }
 
-    Random random() {
+    public Random random() {
         return random;
     }
 
     /** Mean recall@k of approximate search against exact search over {@code queries} fresh queries. */
-    double recall(VectorIndex<?> index, int queries, int k, int ef) {
+    public double recall(VectorIndex<?> index, int queries, int k, int ef) {
         long found = 0;
         long wanted = 0;
         for (int q = 0; q < queries; q++) {
@@ -52,7 +52,7 @@ final class TestVectors {
         return found / (double) wanted;
     }
 
-    static Set<String> keys(List<? extends Neighbour<?>> hits) {
+    public static Set<String> keys(List<? extends Neighbour<?>> hits) {
         Set<String> keys = new HashSet<>();
         hits.forEach(n -> keys.add(n.key()));
         return keys;

@@ -3,10 +3,11 @@ package dev.kindred.clinical.pipeline;
 import dev.kindred.avro.TreatmentOutcome;
 import dev.kindred.index.DistanceMetric;
 import dev.kindred.index.HnswParameters;
-import dev.kindred.index.HnswVectorIndex;
+import dev.kindred.index.IndexSpec;
 import dev.kindred.index.IndexedVector;
 import dev.kindred.index.Neighbour;
 import dev.kindred.index.VectorIndex;
+import dev.kindred.index.VectorIndexes;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,8 @@ public final class InMemoryPatientIndex implements PatientIndex {
 
     /** Adds or replaces a patient in {@code space}, creating the space's index with the vector's dimensions. */
     public void upsert(String space, String patientKey, long version, float[] vector, List<TreatmentOutcome> outcomes) {
-        spaces.computeIfAbsent(space, s -> new HnswVectorIndex<>(s, metric, vector.length, parameters))
+        spaces.computeIfAbsent(space, s -> VectorIndexes.<List<TreatmentOutcome>>create(s,
+                        new IndexSpec(metric, parameters), vector.length))
                 .upsert(patientKey, version, vector, outcomes);
         updates++;
     }

@@ -2,8 +2,8 @@ package dev.kindred.topology.internals;
 
 import dev.kindred.avro.PatientVector;
 import dev.kindred.avro.TreatmentOutcome;
-import dev.kindred.index.VectorIndexStore;
 import dev.kindred.clinical.patient.PatientVectorizer;
+import dev.kindred.topology.index.VectorIndexStore;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;

@@ -5,7 +5,7 @@ import dev.kindred.avro.ClinicalFact;
 import dev.kindred.avro.PatientState;
 import dev.kindred.avro.TreatmentOutcome;
 import dev.kindred.clinical.pipeline.PatientPipeline;
-import dev.kindred.index.VectorIndexStore;
+import dev.kindred.topology.index.VectorIndexStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

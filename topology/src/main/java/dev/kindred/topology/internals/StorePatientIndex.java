@@ -4,7 +4,7 @@ import dev.kindred.avro.TreatmentOutcome;
 import dev.kindred.clinical.pipeline.PatientIndex;
 import dev.kindred.index.IndexedVector;
 import dev.kindred.index.Neighbour;
-import dev.kindred.index.VectorIndexStore;
+import dev.kindred.topology.index.VectorIndexStore;
 import java.util.List;
 import java.util.function.Predicate;
 
