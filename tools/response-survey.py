@@ -305,6 +305,8 @@ def main():
             print("- " + split(rs, label, lambda r, t=trait, c=cut: None if r[t] is None
                                else ("<%g" % c if r[t] < c else ">=%g" % c)))
         print("- " + split(rs, "sex", lambda r: r["sex"]))
+        print("- " + split([r for r in rs if r["egfr"] is not None and r["egfr"] >= 60], "sex where eGFR >= 60",
+                           lambda r: r["sex"]))
         print("- " + split(rs, "diabetes", lambda r: "yes" if r["diabetes"] else "no"))
         print("- " + split(rs, "baseline (median %.1f)" % median, lambda r: "below" if r["baseline"] < median else "at/above"))
         print("- " + split(rs, "after-value recorded at", lambda r: r["after_source"]))

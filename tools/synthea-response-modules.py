@@ -47,6 +47,12 @@ TAKEOVER_START = {"year": 2014, "month": 1, "day": 1, "hour": 0, "minute": 0, "s
 # so that courses (and their 1-year follow-up) spread over 2015-2023.
 SPREAD_WEEKS = 440
 
+# Probability of responding for a patient whose traits favour the agent, and for one whose traits do not. With
+# the measurement noise, the best any estimator can do within one treatment is an AUROC of about 0.83-0.90
+# (0.77-0.82 with 0.85 and 0.20): see MECHANISMS.md.
+LIKELY = 0.9
+UNLIKELY = 0.1
+
 # Share of patients who have raised LDL from 35 on: far above real prevalence, so that a few hundred patients
 # give enough statin courses to evaluate (see MECHANISMS.md).
 HYPERCHOLESTEROLEMIA_SHARE = 0.7
@@ -85,6 +91,10 @@ def cond_age(op, years):
 
 def cond_vital(vital_sign, op, value):
     return {"condition_type": "Vital Sign", "vital_sign": vital_sign, "operator": op, "value": value}
+
+
+def cond_gender(gender):
+    return {"condition_type": "Gender", "gender": gender}
 
 
 def cond_attr(attribute, op, value=None):
@@ -388,8 +398,8 @@ def antihypertensive():
     t = Therapy(
         prefix="antihypertensive_response", reason="hypertension_dx",
         agents={
-            "lisinopril": [(cond_age("<", 55), 0.85, "Under_55"), (None, 0.20, "55_And_Over")],
-            "amlodipine": [(cond_age("<", 55), 0.20, "Under_55"), (None, 0.85, "55_And_Over")],
+            "lisinopril": [(cond_age("<", 55), LIKELY, "Under_55"), (None, UNLIKELY, "55_And_Over")],
+            "amlodipine": [(cond_age("<", 55), UNLIKELY, "Under_55"), (None, LIKELY, "55_And_Over")],
         },
         levels={1: {"Systolic Blood Pressure": (146, 5), "Diastolic Blood Pressure": (90, 4)},
                 2: {"Systolic Blood Pressure": (156, 5), "Diastolic Blood Pressure": (94, 4)},
@@ -403,9 +413,9 @@ def antihypertensive():
         "Treats diagnosed essential hypertension (diagnosed by hypertension.json, Kindred's override of Synthea's "
         "module) with lisinopril 10 MG (ACE inhibitor) or amlodipine 2.5 MG (calcium-channel blocker). Whether "
         "the agent lowers this patient's blood pressure depends on age: lisinopril mostly works below 55, "
-        "amlodipine mostly from 55 (probability of responding 0.85, otherwise 0.20). From the diagnosis on, this "
+        "amlodipine mostly from 55 (probability of responding %.2f, otherwise %.2f). From the diagnosis on, this "
         "module sets the patient's blood pressure (Synthea keeps a value set this way until it is changed), so "
-        "every measurement agrees with the treatment.",
+        "every measurement agrees with the treatment." % (LIKELY, UNLIKELY),
         "Drug treatment starts in the decade Kindred's Synthea feed exports (2015 on): at a random week among "
         "the next ~8.5 years for patients diagnosed earlier (who until then have the lifestyle care plan only), "
         "4-12 weeks after a diagnosis made later."])
@@ -551,8 +561,10 @@ def antihyperlipidemic():
     t = Therapy(
         prefix="antihyperlipidemic_response", reason="antihyperlipidemic_response_dx",
         agents={
-            "atorvastatin": [(cond_vital("BMI", "<", 28), 0.85, "BMI_Under_28"), (None, 0.20, "BMI_28_And_Over")],
-            "rosuvastatin": [(cond_vital("EGFR", ">=", 60), 0.85, "eGFR_60_And_Over"), (None, 0.15, "eGFR_Under_60")],
+            "atorvastatin": [(cond_vital("BMI", "<", 28), LIKELY, "BMI_Under_28"), (None, UNLIKELY, "BMI_28_And_Over")],
+            "rosuvastatin": [(cond_vital("EGFR", "<", 60), UNLIKELY, "eGFR_Under_60"),
+                             (cond_gender("M"), LIKELY, "Men_eGFR_60_And_Over"),
+                             (None, 0.2, "Women_eGFR_60_And_Over")],
         },
         levels={level: {"LDL": (v, 0.05 * v), "Total Cholesterol": (v + hdl_and_triglycerides, 10)}
                 for level, v in ldl.items()},
@@ -564,8 +576,9 @@ def antihyperlipidemic():
         "Hypercholesterolemia treated with atorvastatin 40 MG or rosuvastatin 20 MG. At 35 a patient has raised "
         "LDL with probability %.1f (one of three untreated levels); from 2014 (or from 35) on, this module sets the "
         "patient's LDL and total cholesterol every week. Patients aged 40-79 in 2015 or later are diagnosed at a "
-        "clinic visit and treated: atorvastatin mostly works at a BMI below 28, rosuvastatin mostly at an eGFR of "
-        "60 or more (probability of responding 0.85; otherwise 0.20 and 0.15)." % HYPERCHOLESTEROLEMIA_SHARE])
+        "clinic visit and treated: atorvastatin mostly works at a BMI below 28 (probability of responding %.2f, "
+        "otherwise %.2f), rosuvastatin mostly in men with an eGFR of 60 or more (%.2f; women 0.20; anyone with an "
+        "eGFR below 60 %.2f)." % (HYPERCHOLESTEROLEMIA_SHARE, LIKELY, UNLIKELY, LIKELY, UNLIKELY)])
     m.add("Initial", {"type": "Initial", "direct_transition": "Age_Guard"})
     m.add("Age_Guard", {"type": "Guard", "allow": cond_age(">=", 35), "direct_transition": "Hypercholesterolemia_Chance"})
     m.add("Hypercholesterolemia_Chance", {"type": "Simple", "distributed_transition": [
@@ -609,8 +622,8 @@ def antihyperglycemic():
     t = Therapy(
         prefix="antihyperglycemic_response", reason="diabetes_stage",
         agents={
-            "metformin": [(cond_age("<", 60), 0.85, "Under_60"), (None, 0.20, "60_And_Over")],
-            "liraglutide": [(cond_vital("BMI", ">=", 28), 0.85, "BMI_28_And_Over"), (None, 0.20, "BMI_Under_28")],
+            "metformin": [(cond_age("<", 60), LIKELY, "Under_60"), (None, UNLIKELY, "60_And_Over")],
+            "liraglutide": [(cond_vital("BMI", ">=", 28), LIKELY, "BMI_28_And_Over"), (None, UNLIKELY, "BMI_Under_28")],
         },
         levels={1: {"Blood Glucose": (5.9, 0.08)}, 2: {"Blood Glucose": (6.1, 0.08)}, 3: {"Blood Glucose": (6.3, 0.08)}},
         effects={"untreated": lambda vs, mean: mean,
@@ -620,10 +633,11 @@ def antihyperglycemic():
     m = Module("Antihyperglycemic Response", [
         "Diagnosed prediabetes (Synthea's metabolic syndrome modules diagnose it) treated with metformin ER "
         "500 MG or liraglutide. From the start of treatment this module sets HbA1c (Synthea's vital sign "
-        "'Blood Glucose') every week: one of three untreated levels in 5.9-6.3 %, never above 6.45 so that "
+        "'Blood Glucose') every week: one of three untreated levels in 5.9-6.3 %%, never above 6.45 so that "
         "Synthea's care module never reads diabetes into it. Metformin mostly works below 60 years of age, "
-        "liraglutide mostly at a BMI of 28 or more (probability of responding 0.85; otherwise 0.20). When Synthea "
-        "makes the patient diabetic, this module stops and leaves HbA1c and treatment to Synthea's diabetes care."])
+        "liraglutide mostly at a BMI of 28 or more (probability of responding %.2f; otherwise %.2f). When Synthea "
+        "makes the patient diabetic, this module stops and leaves HbA1c and treatment to Synthea's diabetes care."
+        % (LIKELY, UNLIKELY)])
     m.add("Initial", {"type": "Initial", "direct_transition": "Wait_For_Prediabetes"})
     m.add("Wait_For_Prediabetes", {"type": "Guard", "allow": cond_and(cond_active(PREDIABETES),
                                                                       cond_date(">=", WINDOW_START), cond_age(">=", 18)),
