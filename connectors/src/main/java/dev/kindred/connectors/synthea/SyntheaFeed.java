@@ -1,6 +1,7 @@
 package dev.kindred.connectors.synthea;
 
 import org.mitre.synthea.engine.Generator;
+import org.mitre.synthea.engine.Module;
 import org.mitre.synthea.export.Exporter;
 import org.mitre.synthea.helpers.Config;
 import org.slf4j.Logger;
@@ -9,17 +10,31 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -54,6 +69,17 @@ import java.util.stream.Stream;
  * so that does not matter to this class, but other code changing Synthea's Config in the same JVM would.
  * Synthea never calls {@code System.exit} on this path (only its command-line {@code App -h} and its
  * stand-alone tools do).
+ *
+ * <p>Extra modules: {@link #generate(int, long, Instant, Path, Path)} also loads the Generic Module Framework
+ * modules of a directory, as Synthea's own module-directory option ({@code App -d DIR}) does: a file whose
+ * path matches one of Synthea's modules (e.g. {@code hypertension.json}) replaces it, files in sub-directories
+ * are submodules. {@link #responseModules()} is Kindred's own set, in which treatment response varies between
+ * patients (documented in {@code MECHANISMS.md} beside them). Synthea keeps its modules in a JVM-wide
+ * registry and never forgets added ones; this class restores the registry after the run, so a later call
+ * without the directory generates with Synthea's modules only. Extra modules change which random numbers
+ * every patient draws: the same seed gives other patients than without them. The output directory name
+ * carries a fingerprint of the modules' contents ({@code -m<hash>}), so a changed module never reuses an
+ * output generated with the old one.
  */
 public final class SyntheaFeed {
 
@@ -66,6 +92,14 @@ public final class SyntheaFeed {
     public static final String MARKER = "kindred-synthea.properties";
 
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
+
+    /** Kindred's response modules: a resource directory beside this class, documented by this file in it. */
+    static final String RESPONSE_MODULES_DOC = "modules/MECHANISMS.md";
+
+    /** Hex digits of the modules' SHA-256 in output directory names. */
+    static final int FINGERPRINT_DIGITS = 10;
+
+    private static Path extractedResponseModules;
 
     private SyntheaFeed() {
     }
@@ -92,11 +126,27 @@ public final class SyntheaFeed {
      *     one per patient who died during the simulation, as Synthea exports those in addition
      * @throws IllegalStateException when Synthea produced fewer living patients than asked for
      */
-    public static synchronized Path generate(int patients, long seed, Instant referenceTime, Path workDir) {
+    public static Path generate(int patients, long seed, Instant referenceTime, Path workDir) {
+        return generate(patients, seed, referenceTime, workDir, null);
+    }
+
+    /**
+     * As {@link #generate(int, long, Instant, Path)}, with the Generic Module Framework modules of
+     * {@code modulesDir} loaded in addition to Synthea's (see the class comment), e.g.
+     * {@code generate(300, 42, DEFAULT_REFERENCE_TIME, work, SyntheaFeed.responseModules())}.
+     *
+     * @param modulesDir a directory of module JSON files, or null for Synthea's modules only
+     * @return the FHIR directory, under {@code workDir/synthea-p<N>-s<seed>-r<yyyyMMdd>[-m<fingerprint>]}
+     */
+    public static synchronized Path generate(int patients, long seed, Instant referenceTime, Path workDir,
+                                             Path modulesDir) {
         if (patients < 1) {
             throw new IllegalArgumentException("patients must be at least 1, got " + patients);
         }
-        String name = "synthea-p" + patients + "-s" + seed + "-r" + DAY.format(referenceTime);
+        Path modules = modulesDir == null ? null : modulesDir.toAbsolutePath().normalize();
+        String fingerprint = modules == null ? null : fingerprint(modules);
+        String name = "synthea-p" + patients + "-s" + seed + "-r" + DAY.format(referenceTime)
+                + (fingerprint == null ? "" : "-m" + fingerprint.substring(0, FINGERPRINT_DIGITS));
         Path dir = workDir.toAbsolutePath().normalize().resolve(name);
         Path fhir = dir.resolve("fhir");
         if (Files.isRegularFile(dir.resolve(MARKER)) && Files.isDirectory(fhir)) {
@@ -115,7 +165,7 @@ public final class SyntheaFeed {
             java.io.PrintStream stdout = System.out;
             System.setOut(System.err);
             try {
-                generator = run(patients, seed, referenceTime, tmp);
+                generator = run(patients, seed, referenceTime, tmp, modules);
             } finally {
                 System.setOut(stdout);
             }
@@ -131,17 +181,18 @@ public final class SyntheaFeed {
                 throw new IllegalStateException("Synthea produced " + alive + " living patients and " + files
                         + " files for " + patients + " asked (seed " + seed + "); see its stack traces on stderr");
             }
-            writeMarker(tmp, patients, seed, referenceTime, alive, dead, files, seconds);
+            writeMarker(tmp, patients, seed, referenceTime, alive, dead, files, seconds, modules, fingerprint);
             move(tmp, dir);
-            log.info("Synthea generated {} patients (+{} deceased) with seed {} in {} s ({} patients/s) into {}",
-                    alive, dead, seed, String.format("%.1f", seconds), String.format("%.2f", (alive + dead) / seconds), fhir);
+            log.info("Synthea generated {} patients (+{} deceased) with seed {}{} in {} s ({} patients/s) into {}",
+                    alive, dead, seed, modules == null ? "" : " and the modules of " + modules,
+                    String.format("%.1f", seconds), String.format("%.2f", (alive + dead) / seconds), fhir);
             return fhir;
         } catch (IOException e) {
             throw new UncheckedIOException("Synthea output in " + dir + " failed: " + e.getMessage(), e);
         }
     }
 
-    private static Generator run(int patients, long seed, Instant referenceTime, Path baseDir) {
+    private static Generator run(int patients, long seed, Instant referenceTime, Path baseDir, Path modulesDir) {
         for (Map.Entry<String, String> e : settings(baseDir).entrySet()) {
             Config.set(e.getKey(), e.getValue());
         }
@@ -152,9 +203,145 @@ public final class SyntheaFeed {
         options.clinicianSeed = seed;
         options.referenceTime = referenceTime.toEpochMilli();
         options.endTime = referenceTime.toEpochMilli();
-        Generator generator = new Generator(options, new Exporter.ExporterRuntimeOptions());
-        generator.run();
-        return generator;
+        if (modulesDir == null) {
+            Generator generator = new Generator(options, new Exporter.ExporterRuntimeOptions());
+            generator.run();
+            return generator;
+        }
+        options.localModuleDir = modulesDir.toFile();
+        // The Generator adds the directory's modules to Synthea's JVM-wide registry (replacing stock modules of
+        // the same path) and nothing ever removes them: put the registry back as it was once the run is over.
+        Map<String, Object> registry = moduleRegistry();
+        Map<String, Object> before = new TreeMap<>(registry);
+        try {
+            Generator generator = new Generator(options, new Exporter.ExporterRuntimeOptions());
+            generator.run();
+            return generator;
+        } finally {
+            registry.clear();
+            registry.putAll(before);
+        }
+    }
+
+    /** Synthea's registry of modules by path ({@code Module.modules}, private, static and mutable). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> moduleRegistry() {
+        try {
+            Field field = Module.class.getDeclaredField("modules");
+            field.setAccessible(true);
+            return (Map<String, Object>) field.get(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("Cannot reach Synthea's module registry (org.mitre.synthea.engine.Module"
+                    + ".modules) to remove extra modules after a run; this class was written for Synthea 3.3.0", e);
+        }
+    }
+
+    /**
+     * Kindred's Synthea modules in which treatment response varies between patients, as a directory for
+     * {@link #generate(int, long, Instant, Path, Path)}: the resource directory itself when the classes are on
+     * the file system, else (packaged in a jar) a copy extracted once per JVM into a temporary directory that
+     * is deleted when the JVM exits. Their mechanisms are in {@code MECHANISMS.md} in that directory.
+     */
+    public static synchronized Path responseModules() {
+        URL doc = SyntheaFeed.class.getResource(RESPONSE_MODULES_DOC);
+        if (doc == null) {
+            throw new IllegalStateException("Kindred's Synthea modules are missing from the classpath ("
+                    + RESPONSE_MODULES_DOC + " beside " + SyntheaFeed.class.getName() + ")");
+        }
+        if (!"file".equals(doc.getProtocol()) && extractedResponseModules != null
+                && Files.isDirectory(extractedResponseModules)) {
+            return extractedResponseModules;
+        }
+        Path dir = moduleDirectory(doc);
+        if (!"file".equals(doc.getProtocol())) {
+            extractedResponseModules = dir;
+        }
+        return dir;
+    }
+
+    /**
+     * The directory holding the resource {@code doc}: itself for a {@code file:} URL, else its contents copied
+     * out of the jar into a new temporary directory (deleted when the JVM exits).
+     */
+    static Path moduleDirectory(URL doc) {
+        try {
+            URI uri = doc.toURI();
+            if ("file".equals(uri.getScheme())) {
+                return Path.of(uri).getParent();
+            }
+            if (!"jar".equals(uri.getScheme())) {
+                throw new IllegalStateException("Cannot read Synthea modules from " + doc);
+            }
+            FileSystem jar;
+            boolean opened = false;
+            try {
+                jar = FileSystems.newFileSystem(uri, Map.of());
+                opened = true;
+            } catch (FileSystemAlreadyExistsException e) {
+                jar = FileSystems.getFileSystem(uri);
+            }
+            try {
+                Path source = jar.provider().getPath(uri).getParent();
+                Path target = Files.createTempDirectory("kindred-synthea-modules-");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        deleteRecursively(target);
+                    } catch (IOException ignored) {
+                        // best effort: a temporary directory
+                    }
+                }, "kindred-synthea-modules-cleanup"));
+                try (Stream<Path> walk = Files.walk(source)) {
+                    for (Path p : (Iterable<Path>) walk::iterator) {
+                        Path out = target.resolve(source.relativize(p).toString());
+                        if (Files.isDirectory(p)) {
+                            Files.createDirectories(out);
+                        } else {
+                            Files.copy(p, out, StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    }
+                }
+                log.info("Extracted Kindred's Synthea modules from {} into {}", doc, target);
+                return target;
+            } finally {
+                if (opened) {
+                    jar.close();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Extracting Synthea modules from " + doc + " failed: " + e.getMessage(), e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("Bad resource URL " + doc, e);
+        }
+    }
+
+    /**
+     * SHA-256 (hex) over the relative paths and contents of the module files (*.json) under {@code dir}, in
+     * path order: what Synthea reads from it.
+     */
+    static String fingerprint(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("Not a directory of Synthea modules: " + dir);
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            List<Path> files = new ArrayList<>(walk.filter(p -> Files.isRegularFile(p) && p.toString().endsWith(".json"))
+                    .toList());
+            if (files.isEmpty()) {
+                throw new IllegalArgumentException("No Synthea modules (*.json) in " + dir);
+            }
+            files.sort(Comparator.comparing(p -> dir.relativize(p).toString().replace('\\', '/')));
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (Path f : files) {
+                sha.update(dir.relativize(f).toString().replace('\\', '/').getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+                sha.update(Files.readAllBytes(f));
+                sha.update((byte) 0);
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Reading Synthea modules in " + dir + " failed: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Every Synthea setting this class relies on: FHIR R4 patient bundles only, quiet, uuid file names. */
@@ -188,7 +375,7 @@ public final class SyntheaFeed {
     }
 
     private static void writeMarker(Path dir, int patients, long seed, Instant referenceTime, int alive, int dead,
-                                    long files, double seconds) throws IOException {
+                                    long files, double seconds, Path modules, String fingerprint) throws IOException {
         Properties p = new Properties();
         p.setProperty("patients", Integer.toString(patients));
         p.setProperty("seed", Long.toString(seed));
@@ -198,6 +385,10 @@ public final class SyntheaFeed {
         p.setProperty("files", Long.toString(files));
         p.setProperty("seconds", String.format(java.util.Locale.ROOT, "%.1f", seconds));
         p.setProperty("synthea", "3.3.0");
+        if (modules != null) {
+            p.setProperty("modules", modules.toString());
+            p.setProperty("modulesSha256", fingerprint);
+        }
         try (OutputStream out = Files.newOutputStream(dir.resolve(MARKER))) {
             p.store(out, "Complete Synthea output written by Kindred's SyntheaFeed");
         }
@@ -223,13 +414,23 @@ public final class SyntheaFeed {
     }
 
     /**
-     * Command line: {@code SyntheaFeed <patients> <seed> <workDir>} prints the FHIR directory. For scripts,
-     * benchmarks and the determinism test (which compares a run in a fresh JVM).
+     * Command line: {@code SyntheaFeed <patients> <seed> <workDir> [--modules <dir> | --response-modules]}
+     * prints the FHIR directory. For scripts, benchmarks and the determinism test (which compares a run in a
+     * fresh JVM).
      */
     public static void main(String[] args) {
-        if (args.length != 3) {
-            throw new IllegalArgumentException("Usage: SyntheaFeed <patients> <seed> <workDir>");
+        String usage = "Usage: SyntheaFeed <patients> <seed> <workDir> [--modules <dir> | --response-modules]";
+        Path modules;
+        if (args.length == 3) {
+            modules = null;
+        } else if (args.length == 4 && "--response-modules".equals(args[3])) {
+            modules = responseModules();
+        } else if (args.length == 5 && "--modules".equals(args[3])) {
+            modules = Path.of(args[4]);
+        } else {
+            throw new IllegalArgumentException(usage);
         }
-        System.out.println(generate(Integer.parseInt(args[0]), Long.parseLong(args[1]), Path.of(args[2])));
+        System.out.println(generate(Integer.parseInt(args[0]), Long.parseLong(args[1]), DEFAULT_REFERENCE_TIME,
+                Path.of(args[2]), modules));
     }
 }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.mitre.synthea.engine.Generator;
 import org.mitre.synthea.export.Exporter;
@@ -18,7 +19,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +35,10 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Synthea in-process: FHIR bundles, no patient names on stdout/stderr, reuse, determinism, repeated runs. */
+/**
+ * Synthea in-process: FHIR bundles, no patient names on stdout/stderr, reuse, determinism, repeated runs, and
+ * Kindred's response modules (last: the determinism tests need Synthea's first run in this JVM).
+ */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SyntheaFeedIT {
 
@@ -144,6 +152,96 @@ class SyntheaFeedIT {
         List<Path> files = jsonFiles(base.resolve("fhir"));
         JsonNode name = resources(JSON.readTree(files.get(0).toFile()), "Patient").get(0).path("name").get(0);
         assertThat(run.output).contains(name.path("family").asText());
+    }
+
+    /** The treatments of Kindred's response modules and the LOINC code their outcome rule measures. */
+    private static final Map<String, String> RESPONSE_TREATMENTS = Map.of(
+            "314076", "8480-6",     // lisinopril: systolic blood pressure
+            "308136", "8480-6",     // amlodipine
+            "617311", "18262-6",    // atorvastatin: LDL
+            "859751", "18262-6",    // rosuvastatin
+            "860975", "4548-4",     // metformin: HbA1c
+            "897122", "4548-4");    // liraglutide
+
+    @Test
+    @Order(6)
+    @Timeout(value = 45, unit = TimeUnit.MINUTES) // 40 patients take 1-3 min on a quiet machine; this one is shared
+    void responseModulesGiveEachTreatmentCoursesWithABaselineAndAFollowUp() throws IOException {
+        Map<String, Object> registryBefore = new HashMap<>(SyntheaFeed.moduleRegistry());
+        Path modules = SyntheaFeed.responseModules();
+
+        long t0 = System.nanoTime();
+        Path fhir = SyntheaFeed.generate(40, 42, SyntheaFeed.DEFAULT_REFERENCE_TIME, work.resolve("response"), modules);
+        System.out.printf("Synthea: 40 patients (seed 42) with the response modules in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+
+        assertThat(fhir.getParent().getFileName().toString())
+                .isEqualTo("synthea-p40-s42-r20250101-m" + SyntheaFeed.fingerprint(modules).substring(0, SyntheaFeed.FINGERPRINT_DIGITS));
+        assertThat(SyntheaFeed.moduleRegistry()).as("Synthea's module registry is as it was before the run")
+                .isEqualTo(registryBefore);
+
+        Map<String, Integer> measuredCourses = new TreeMap<>();
+        Set<String> conditions = new HashSet<>();
+        Set<String> medications = new HashSet<>();
+        for (Path file : jsonFiles(fhir)) {
+            JsonNode bundle = JSON.readTree(file.toFile());
+            resources(bundle, "Condition").forEach(c -> conditions.add(c.path("code").path("coding").path(0).path("code").asText()));
+            Map<String, List<Instant>> orders = new HashMap<>();
+            for (JsonNode request : resources(bundle, "MedicationRequest")) {
+                String code = request.path("medicationCodeableConcept").path("coding").path(0).path("code").asText();
+                medications.add(code);
+                orders.computeIfAbsent(code, c -> new ArrayList<>()).add(OffsetDateTime.parse(request.path("authoredOn").asText()).toInstant());
+            }
+            Map<String, List<Instant>> measured = measurementTimes(bundle);
+            for (Map.Entry<String, String> treatment : RESPONSE_TREATMENTS.entrySet()) {
+                List<Instant> times = measured.getOrDefault(treatment.getValue(), List.of());
+                for (Instant start : courseStarts(orders.getOrDefault(treatment.getKey(), List.of()))) {
+                    boolean baseline = times.stream().anyMatch(t -> !t.isAfter(start) && !t.isBefore(start.minus(Duration.ofDays(365))));
+                    boolean followUp = times.stream().anyMatch(t -> t.isAfter(start.plus(Duration.ofDays(14)))
+                            && !t.isAfter(start.plus(Duration.ofDays(365))));
+                    if (baseline && followUp) {
+                        measuredCourses.merge(treatment.getKey(), 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        System.out.println("Courses with a baseline and a follow-up, by RxNorm code: " + measuredCourses);
+        assertThat(measuredCourses).containsOnlyKeys(RESPONSE_TREATMENTS.keySet());
+        assertThat(measuredCourses.values()).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(2));
+        assertThat(conditions).as("the statin module's diagnosis").contains("13644009");
+        assertThat(medications).as("Synthea's own hypertension medication pathway (hydrochlorothiazide) is replaced")
+                .doesNotContain("310798");
+    }
+
+    /** Effective times of each LOINC code, blood-pressure panel components included. */
+    private static Map<String, List<Instant>> measurementTimes(JsonNode bundle) {
+        Map<String, List<Instant>> times = new HashMap<>();
+        for (JsonNode observation : resources(bundle, "Observation")) {
+            Instant t = OffsetDateTime.parse(observation.path("effectiveDateTime").asText()).toInstant();
+            List<JsonNode> parts = new ArrayList<>();
+            parts.add(observation);
+            observation.path("component").forEach(parts::add);
+            for (JsonNode part : parts) {
+                if (part.has("valueQuantity")) {
+                    times.computeIfAbsent(part.path("code").path("coding").path(0).path("code").asText(),
+                            c -> new ArrayList<>()).add(t);
+                }
+            }
+        }
+        return times;
+    }
+
+    /** Starts of courses as Kindred's outcome rules form them: orders of one code less than 400 days apart are one course. */
+    private static List<Instant> courseStarts(List<Instant> orders) {
+        List<Instant> sorted = orders.stream().sorted().toList();
+        List<Instant> starts = new ArrayList<>();
+        Instant last = null;
+        for (Instant t : sorted) {
+            if (last == null || t.isAfter(last.plus(Duration.ofDays(400)))) {
+                starts.add(t);
+            }
+            last = t;
+        }
+        return starts;
     }
 
     private static Path first() {
