@@ -166,6 +166,7 @@ public final class ApiServer implements AutoCloseable {
             c.jetty.host = config.host();
             c.jetty.port = config.port();
             c.http.maxRequestSize = 4 * 1024 * 1024;
+            c.router.ignoreTrailingSlashes = false;
             c.requestLogger.http((ctx, ms) -> {
                 String route = route(ctx);
                 if (!route.equals("/api/alerts/stream")) {
