@@ -97,6 +97,7 @@ public final class ApiServer implements AutoCloseable {
     private final FeatureCatalog catalog;
     private final boolean insecure;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger();
     private Javalin app;
     private String baseUrl;
     private String publicUrl;
@@ -548,12 +549,13 @@ public final class ApiServer implements AutoCloseable {
         BlockingQueue<AlertView.Entry> queue = new ArrayBlockingQueue<>(10_000);
         AtomicBoolean overflow = new AtomicBoolean();
         AtomicBoolean gap = new AtomicBoolean();
-        client.sendComment("kindred alert stream");
+        streams.incrementAndGet();
         try (AlertView.Subscription sub = alerts.subscribe(AlertView.parsePosition(last), replay, e -> {
             if (filter.accepts(e.alert()) && !queue.offer(e)) {
                 overflow.set(true);
             }
         }, gap::set)) {
+            client.sendComment("kindred alert stream");
             if (gap.get()) {
                 client.sendEvent("gap", "{\"reason\":\"some alerts after Last-Event-ID are no longer held\"}",
                         alerts.position());
@@ -578,6 +580,8 @@ public final class ApiServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.debug("alert stream client left: {}", e.getClass().getSimpleName());
+        } finally {
+            streams.decrementAndGet();
         }
     }
 
@@ -682,6 +686,16 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         running.set(false);
+        // Live streams notice within a second and end their responses before Jetty stops.
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (streams.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         if (app != null) {
             app.stop();
         }

@@ -158,6 +158,8 @@ class ApiIT {
         assertThat(health.json().path("index").path("spaces").path("clinical").path("size").asInt()).isPositive();
 
         assertThat(get("/metrics", null).status()).isEqualTo(401);
+        // The index registers its metrics on its first vector; the binder picks new ones up within seconds.
+        await().atMost(Duration.ofMinutes(1)).until(() -> get("/metrics", CLINICIAN).body().contains("kafka_kindred_index_size"));
         Http.Response metrics = get("/metrics", CLINICIAN);
         assertThat(metrics.status()).isEqualTo(200);
         assertThat(metrics.body())

@@ -14,6 +14,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
@@ -29,8 +31,16 @@ public final class ApiMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final List<AutoCloseable> binders = new ArrayList<>();
 
+    /** Metrics that appear later (an index space's, on its first vector) are picked up this often. */
+    static final Duration REFRESH = Duration.ofSeconds(5);
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "kindred-api-metrics");
+        t.setDaemon(true);
+        return t;
+    });
+
     public ApiMetrics(KafkaStreams streams) {
-        KafkaStreamsMetrics s = new KafkaStreamsMetrics(streams);
+        KafkaStreamsMetrics s = new KafkaStreamsMetrics(streams, List.of(), scheduler, REFRESH);
         s.bindTo(registry);
         binders.add(s);
         new JvmMemoryMetrics().bindTo(registry);
@@ -94,6 +104,7 @@ public final class ApiMetrics implements AutoCloseable {
                 // closing metrics only
             }
         }
+        scheduler.shutdownNow();
         registry.close();
     }
 }
