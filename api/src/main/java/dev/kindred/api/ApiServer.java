@@ -109,11 +109,6 @@ public final class ApiServer implements AutoCloseable {
         KindredConfig kindred = service.config();
         this.auth = new ApiAuth(config.tokens(), config.internalToken(), config.identifiedRoles(), insecure);
         this.jwt = new JwtVerifier(config);
-        if (!insecure && !auth.hasTokens()) {
-            throw new IllegalArgumentException("the HTTP API requires bearer tokens: set " + ApiConfig.TOKENS_CONFIG
-                    + " or " + ApiConfig.TOKENS_FILE_CONFIG + " (role:token entries), or " + ApiConfig.ENABLED_CONFIG
-                    + "=false");
-        }
         Object server = kindred.originals().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
         HostInfo self = server == null || server.toString().isBlank() ? null : HostInfo.buildFromEndpoint(server.toString());
         this.reader = new KindredStateReader(service.streams(), self, config.internalToken(), config.forwardTimeout());
@@ -211,8 +206,14 @@ public final class ApiServer implements AutoCloseable {
                 new PatientData(mapper, config.fhirTimeout()), new Cards(publicUrl), feedback);
         if (insecure) {
             LOG.warn("HTTP server on {} runs WITHOUT AUTH (demo only): anyone who reaches it sees patient data", baseUrl);
-        } else if (!jwt.hasIssuers()) {
-            LOG.warn("no CDS client configured ({}): every CDS Hooks call is refused", ApiConfig.CDS_ISSUERS_CONFIG);
+        } else {
+            if (!auth.hasTokens()) {
+                LOG.warn("no bearer token configured ({} or {}): /api, /metrics and the dashboard's data refuse every"
+                        + " call; /health and CDS Hooks work", ApiConfig.TOKENS_CONFIG, ApiConfig.TOKENS_FILE_CONFIG);
+            }
+            if (!jwt.hasIssuers()) {
+                LOG.warn("no CDS client configured ({}): every CDS Hooks call is refused", ApiConfig.CDS_ISSUERS_CONFIG);
+            }
         }
         LOG.info("HTTP server on {} (public URL {})", baseUrl, publicUrl);
     }

@@ -51,10 +51,9 @@ final class RunCommand implements Callable<Integer> {
         try {
             api = new ApiConfig(settings);
             if (api.enabled() && api.tokens().isEmpty()) {
-                System.err.println("kindred run: the HTTP API requires bearer tokens: set " + ApiConfig.TOKENS_CONFIG
-                        + " or " + ApiConfig.TOKENS_FILE_CONFIG + " (role:token entries), or "
-                        + ApiConfig.ENABLED_CONFIG + "=false");
-                return 2;
+                System.err.println("kindred run: no bearer token configured (" + ApiConfig.TOKENS_CONFIG + " or "
+                        + ApiConfig.TOKENS_FILE_CONFIG + ", role:token entries): the API, /metrics and the"
+                        + " dashboard's data will refuse every call");
             }
             api.issuers();
         } catch (ConfigException e) {
