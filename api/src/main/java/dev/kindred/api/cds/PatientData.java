@@ -36,7 +36,7 @@ public final class PatientData {
         t.put("observations", "Observation?patient={{context.patientId}}");
         t.put("conditions", "Condition?patient={{context.patientId}}");
         t.put("medications", "MedicationRequest?patient={{context.patientId}}");
-        TEMPLATES = Map.copyOf(t);
+        TEMPLATES = java.util.Collections.unmodifiableMap(t);
     }
 
     static final int MAX_PAGES = 10;
