@@ -20,8 +20,8 @@ import java.util.Map;
  * Latency of CDS service calls, end to end over HTTP on one machine: the dev stack (in-process broker and
  * registry), one Kindred instance with auth on as in production (each call carries a fresh ES384 JWT that is
  * verified, its jti remembered), a Synthea population replayed and processed first. Calls are sequential, from
- * one client thread: {@code patient-view} for patients with alerts (cards from the alert view, other patients
- * de-identified) and without (computed on request), and {@code order-select} with a drafted antihypertensive
+ * one client thread, cycling over the patients with alerts: {@code patient-view} (cards from the alert view, other
+ * patients de-identified in the detail), and {@code order-select} with a drafted antihypertensive
  * (state read through an interactive query, neighbour search, outcome tally). Tokens are signed before the clock
  * starts, so the time is the server's and the loopback's.
  *
@@ -94,7 +94,7 @@ public final class CdsServiceBenchmark {
                 Arrays.sort(nanos);
                 results.put(kind, nanos);
             }
-            StringBuilder json = new StringBuilder("{\"patients\":" + all.size() + ",\"indexed\":"
+            StringBuilder json = new StringBuilder("{\"patients\":" + all.size() + ",\"alertsHeld\":"
                     + api.alertView().held() + ",\"calls\":" + calls + ",\"results\":{");
             for (String kind : kinds) {
                 long[] n = results.get(kind);
