@@ -1,5 +1,7 @@
 package dev.kindred.app;
 
+import dev.kindred.api.ApiConfig;
+import dev.kindred.api.ApiServer;
 import dev.kindred.devstack.EmbeddedKafkaBroker;
 import dev.kindred.fhir.FhirTopics;
 import dev.kindred.connectors.replay.EventTimeReplayer;
@@ -65,6 +67,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--registry-port", defaultValue = "0", description = "Schema registry port on 127.0.0.1 (default: a free port).")
     int registryPort;
 
+    @Option(names = "--http-port", defaultValue = "0",
+            description = "Port of the HTTP server (dashboard, API, CDS Hooks) on 127.0.0.1 (default: a free port).")
+    int httpPort;
+
     @Option(names = "--k", defaultValue = "10", description = "Similar patients per alert (default ${DEFAULT-VALUE}).")
     int k;
 
@@ -83,10 +89,13 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         Files.createDirectories(dataDir);
-        try (DevStack stack = DevStack.start(dataDir, kafkaPort, registryPort, k)) {
+        try (DevStack stack = DevStack.start(dataDir, kafkaPort, registryPort, httpPort, k)) {
             out.println("Kafka bootstrap servers: " + stack.broker.bootstrapServers());
             out.println("Schema registry:         " + stack.registry.url());
+            out.println("HTTP (dashboard, API, CDS Hooks): " + stack.api.url() + "/   (no authentication: demo only)");
             out.flush();
+            err.println("the demo's HTTP server runs WITHOUT authentication; `kindred run` requires bearer tokens and"
+                    + " CDS client JWTs");
 
             List<Path> sources = inputs;
             if (sources.isEmpty()) {
@@ -126,23 +135,39 @@ final class DemoCommand implements Callable<Integer> {
         final InProcessSchemaRegistry registry;
         final EmbeddedKafkaBroker broker;
         final KindredService service;
+        final ApiServer api;
         /** Counted down once everything is closed, so a Ctrl-C shutdown hook can wait for a clean stop. */
         private final CountDownLatch closed = new CountDownLatch(1);
 
-        private DevStack(InProcessSchemaRegistry registry, EmbeddedKafkaBroker broker, KindredService service) {
+        private DevStack(InProcessSchemaRegistry registry, EmbeddedKafkaBroker broker, KindredService service,
+                ApiServer api) {
             this.registry = registry;
             this.broker = broker;
             this.service = service;
+            this.api = api;
         }
 
         static DevStack start(Path dataDir, int kafkaPort, int registryPort, int k) throws InterruptedException {
+            return start(dataDir, kafkaPort, registryPort, 0, k);
+        }
+
+        /** The dev stack with its HTTP server on {@code httpPort} (0: a free port), without auth. */
+        static DevStack start(Path dataDir, int kafkaPort, int registryPort, int httpPort, int k)
+                throws InterruptedException {
             InProcessSchemaRegistry registry = InProcessSchemaRegistry.start(registryPort, dataDir.resolve("registry"));
             EmbeddedKafkaBroker broker = null;
+            KindredService service = null;
             try {
                 broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), kafkaPort);
-                KindredService service = KindredService.start(settings(dataDir, broker, registry, k), Duration.ofMinutes(2));
-                return new DevStack(registry, broker, service);
+                Map<String, Object> settings = settings(dataDir, broker, registry, k);
+                settings.put(ApiConfig.PORT_CONFIG, httpPort);
+                service = KindredService.start(settings, Duration.ofMinutes(2));
+                ApiServer api = ApiServer.start(service, settings, ApiServer.Options.DEMO);
+                return new DevStack(registry, broker, service, api);
             } catch (RuntimeException | InterruptedException e) {
+                if (service != null) {
+                    service.closeAndLeaveGroup();
+                }
                 if (broker != null) {
                     broker.close();
                 }
@@ -211,6 +236,7 @@ final class DemoCommand implements Callable<Integer> {
         @Override
         public void close() {
             try {
+                api.close();
                 service.closeAndLeaveGroup();
                 broker.close();
                 registry.close();

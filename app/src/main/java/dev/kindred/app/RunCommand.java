@@ -1,20 +1,26 @@
 package dev.kindred.app;
 
+import dev.kindred.api.ApiConfig;
+import dev.kindred.api.ApiServer;
 import dev.kindred.topology.KindredService;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Runs the streams app against an existing Kafka cluster and schema registry. Everything comes from one
- * properties file: Kafka client and Streams settings pass through untouched; Kindred's own keys start
- * with {@code kindred.}.
+ * Runs the streams app against an existing Kafka cluster and schema registry, with the HTTP server (API, CDS
+ * Hooks, dashboard, /health, /metrics) beside it. Everything comes from one properties file: Kafka client and
+ * Streams settings pass through untouched; Kindred's own keys start with {@code kindred.}.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run Kindred against an existing Kafka cluster and schema registry.")
@@ -25,6 +31,10 @@ final class RunCommand implements Callable<Integer> {
                     + " settings, kindred.* settings (see README).")
     Path configFile;
 
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Port of the HTTP server (overrides kindred.http.port; 0: a free port).")
+    Integer httpPort;
+
     @Override
     public Integer call() throws Exception {
         Properties settings = load(configFile);
@@ -34,12 +44,72 @@ final class RunCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        if (httpPort != null) {
+            settings.setProperty(ApiConfig.PORT_CONFIG, String.valueOf(httpPort));
+        }
+        ApiConfig api;
+        try {
+            api = new ApiConfig(settings);
+            if (api.enabled() && api.tokens().isEmpty()) {
+                System.err.println("kindred run: no bearer token configured (" + ApiConfig.TOKENS_CONFIG + " or "
+                        + ApiConfig.TOKENS_FILE_CONFIG + ", role:token entries): the API, /metrics and the"
+                        + " dashboard's data will refuse every call");
+            }
+            api.issuers();
+        } catch (ConfigException e) {
+            System.err.println("kindred run: " + e.getMessage());
+            return 2;
+        }
+        if (api.enabled()) {
+            applicationServer(settings, api);
+        }
         KindredService service = KindredService.start(settings, Duration.ofMinutes(5));
-        Runtime.getRuntime().addShutdownHook(new Thread(service::close, "kindred-shutdown"));
-        System.err.printf("kindred running: application.id=%s, bootstrap.servers=%s%n", service.applicationId(),
-                settings.getProperty("bootstrap.servers"));
+        ApiServer server = null;
+        if (api.enabled()) {
+            try {
+                server = ApiServer.start(service, settings, ApiServer.Options.SECURE);
+            } catch (RuntimeException e) {
+                service.close();
+                throw e;
+            }
+        }
+        ApiServer http = server;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (http != null) {
+                http.close();
+            }
+            service.close();
+        }, "kindred-shutdown"));
+        System.err.printf("kindred running: application.id=%s, bootstrap.servers=%s%s%n", service.applicationId(),
+                settings.getProperty("bootstrap.servers"), http == null ? "" : ", HTTP " + http.url());
         service.awaitStopped();
         return service.streams().state() == org.apache.kafka.streams.KafkaStreams.State.ERROR ? 1 : 0;
+    }
+
+    /**
+     * Interactive queries need each instance's address: without {@code application.server}, it becomes the HTTP
+     * server's host and port (a free port is picked now when the port is 0). A wildcard host cannot be reached by
+     * other instances, so it must then be set by hand.
+     */
+    static void applicationServer(Properties settings, ApiConfig api) throws IOException {
+        if (!settings.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG, "").isBlank()) {
+            return;
+        }
+        String host = api.host();
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            System.err.println("kindred run: " + ApiConfig.HOST_CONFIG + " is a wildcard address; set "
+                    + StreamsConfig.APPLICATION_SERVER_CONFIG + " to this instance's reachable host:port so other"
+                    + " instances can forward patient requests to it");
+            return;
+        }
+        int port = api.port();
+        if (port == 0) {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+                port = socket.getLocalPort();
+            }
+            settings.setProperty(ApiConfig.PORT_CONFIG, String.valueOf(port));
+        }
+        settings.setProperty(StreamsConfig.APPLICATION_SERVER_CONFIG, host + ":" + port);
     }
 
     static Properties load(Path file) throws IOException {

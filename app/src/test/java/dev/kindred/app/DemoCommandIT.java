@@ -50,7 +50,8 @@ class DemoCommandIT {
         assertThat(process.exitValue()).as("exit code; stderr:%n%s", tail(err)).isZero();
 
         assertThat(out).as("the JVM's incubator-module note goes to stderr").doesNotContain("incubator");
-        assertThat(out).contains("Kafka bootstrap servers: 127.0.0.1:").contains("Schema registry:         http://127.0.0.1:");
+        assertThat(out).contains("Kafka bootstrap servers: 127.0.0.1:").contains("Schema registry:         http://127.0.0.1:")
+                .contains("HTTP (dashboard, API, CDS Hooks): http://127.0.0.1:").contains("no authentication: demo only");
         Matcher m = SUMMARY.matcher(out);
         assertThat(m.find()).as("summary line in stdout:%n%s", out).isTrue();
         long events = Long.parseLong(m.group(1));
@@ -71,7 +72,7 @@ class DemoCommandIT {
         assertThat(json.get("alerts").asLong()).isEqualTo(alerts);
         assertThat(json.get("dead_letters").asLong()).isEqualTo(deadLetters);
 
-        assertThat(out.lines().toList()).as("stdout holds only the addresses and the summary").hasSize(3);
+        assertThat(out.lines().toList()).as("stdout holds only the addresses and the summary").hasSize(4);
     }
 
     private static String tail(String text) {

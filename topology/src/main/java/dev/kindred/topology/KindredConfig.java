@@ -37,6 +37,7 @@ public final class KindredConfig extends AbstractConfig {
     public static final String DEFAULT_VECTORS_TOPIC = "cds.patient-vectors";
     public static final String DEFAULT_ALERTS_TOPIC = "cds.alerts";
     public static final String DEFAULT_DEAD_LETTER_TOPIC = "cds.dead-letter";
+    public static final String DEFAULT_FEEDBACK_TOPIC = "cds.feedback";
 
     public static final String VECTORS_TOPIC_CONFIG = "kindred.topic.patient-vectors";
     private static final String VECTORS_TOPIC_DOC = "Compacted topic of patient vectors, keyed by patient key;"
@@ -49,6 +50,11 @@ public final class KindredConfig extends AbstractConfig {
     public static final String DEAD_LETTER_TOPIC_CONFIG = "kindred.topic.dead-letter";
     private static final String DEAD_LETTER_TOPIC_DOC = "Topic of DeadLetter records: input that could not be"
             + " processed, with the original bytes, where it came from and why.";
+
+    public static final String FEEDBACK_TOPIC_CONFIG = "kindred.topic.feedback";
+    private static final String FEEDBACK_TOPIC_DOC = "Compacted topic of Feedback records (Avro): what clinicians did"
+            + " with cards (CDS Hooks feedback and the dashboard's buttons), keyed by a feedback id derived from the"
+            + " content, so the same feedback sent twice is one record.";
 
     public static final String ALERT_NEIGHBOURS_CONFIG = "kindred.alert.k";
     private static final String ALERT_NEIGHBOURS_DOC = "How many similar patients an alert lists.";
@@ -151,6 +157,7 @@ public final class KindredConfig extends AbstractConfig {
             .define(VECTORS_TOPIC_CONFIG, Type.STRING, DEFAULT_VECTORS_TOPIC, Importance.HIGH, VECTORS_TOPIC_DOC)
             .define(ALERTS_TOPIC_CONFIG, Type.STRING, DEFAULT_ALERTS_TOPIC, Importance.HIGH, ALERTS_TOPIC_DOC)
             .define(DEAD_LETTER_TOPIC_CONFIG, Type.STRING, DEFAULT_DEAD_LETTER_TOPIC, Importance.HIGH, DEAD_LETTER_TOPIC_DOC)
+            .define(FEEDBACK_TOPIC_CONFIG, Type.STRING, DEFAULT_FEEDBACK_TOPIC, Importance.MEDIUM, FEEDBACK_TOPIC_DOC)
             .define(ALERT_NEIGHBOURS_CONFIG, Type.INT, 10, Range.between(1, 1000), Importance.MEDIUM,
                     ALERT_NEIGHBOURS_DOC)
             .define(INDEX_METRIC_CONFIG, Type.STRING, "euclidean",
@@ -208,6 +215,10 @@ public final class KindredConfig extends AbstractConfig {
 
     public String deadLetterTopic() {
         return getString(DEAD_LETTER_TOPIC_CONFIG);
+    }
+
+    public String feedbackTopic() {
+        return getString(FEEDBACK_TOPIC_CONFIG);
     }
 
     public int alertNeighbours() {

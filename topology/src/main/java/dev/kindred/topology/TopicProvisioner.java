@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates the topics Kindred reads and writes when they are missing: every input topic, the compacted
- * patient-vectors topic (its latest value per patient is the index's source of truth), alerts and dead
- * letters. Existing topics are left as they are.
+ * patient-vectors topic (its latest value per patient is the index's source of truth), alerts, dead
+ * letters and the compacted feedback topic. Existing topics are left as they are.
  */
 final class TopicProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
@@ -36,6 +36,8 @@ final class TopicProvisioner {
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         wanted.add(new NewTopic(config.alertsTopic(), Optional.of(partitions), rf));
         wanted.add(new NewTopic(config.deadLetterTopic(), Optional.of(1), rf));
+        wanted.add(new NewTopic(config.feedbackTopic(), Optional.of(partitions), rf)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         try {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();

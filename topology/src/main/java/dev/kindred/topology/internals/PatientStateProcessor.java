@@ -140,9 +140,12 @@ public final class PatientStateProcessor implements Processor<String, ClinicalFa
     }
 
     private void publish(String key, PatientState state) {
-        long time = state.getLastEventTime() != null ? state.getLastEventTime().toEpochMilli()
-                : context.currentSystemTimeMs();
-        context.forward(new Record<>(key, pipeline.vectorRecord(state, Instant.ofEpochMilli(time)), time));
+        long now = context.currentSystemTimeMs();
+        long time = state.getLastEventTime() != null ? state.getLastEventTime().toEpochMilli() : now;
+        // Kafka timestamps cannot be negative: a patient whose latest event predates 1970 (a death in 1962, say)
+        // gets its record stamped with the processing time; the vector carries the event time itself.
+        long timestamp = time >= 0 ? time : now;
+        context.forward(new Record<>(key, pipeline.vectorRecord(state, Instant.ofEpochMilli(time)), timestamp));
     }
 
     private void advanceClock(Instant effectiveTime) {

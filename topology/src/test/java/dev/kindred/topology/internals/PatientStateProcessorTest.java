@@ -67,6 +67,19 @@ class PatientStateProcessorTest {
         assertThat(next.forwarded()).as("published once").isEmpty();
     }
 
+    @Test
+    void aPatientWhoseLatestEventPredates1970IsPublishedWithAValidTimestamp() {
+        PatientStateProcessor running = processor();
+        MockProcessorContext<String, SpecificRecord> context = start(running);
+        running.process(new Record<>("p1962", measurement("p1962", "glucose", 95, "1962-05-01", "g"), 0L));
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(1_000L);
+        assertThat(context.forwarded()).hasSize(1).first().satisfies(f -> {
+            assertThat(f.record().timestamp()).isNotNegative();
+            assertThat(((PatientVector) f.record().value()).getEffectiveTime())
+                    .isEqualTo(java.time.Instant.parse("1962-05-01T10:00:00Z"));
+        });
+    }
+
     /** Patient states in the in-memory store, as Avro without a registry. */
     static final class StateSerde extends org.apache.kafka.common.serialization.Serdes.WrapperSerde<PatientState> {
         StateSerde() {
