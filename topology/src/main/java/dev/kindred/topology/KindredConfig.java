@@ -76,6 +76,17 @@ public final class KindredConfig extends AbstractConfig {
     private static final String INDEX_RECALL_SAMPLE_EVERY_DOC = "Repeat one search in this many as an exact"
             + " search to measure recall (the recall-sampled metric); 0 turns sampling off.";
 
+    public static final String STATE_CACHE_PATIENTS_CONFIG = "kindred.state.cache.patients";
+    private static final String STATE_CACHE_PATIENTS_DOC = "Patient states each stream task keeps decoded in memory."
+            + " A patient's updates between two commits are then decoded and encoded once instead of once per event"
+            + " (each state is a few kilobytes to a few tens of kilobytes).";
+
+    public static final String VECTORS_PUBLISH_INTERVAL_CONFIG = "kindred.vectors.publish.interval.ms";
+    private static final String VECTORS_PUBLISH_INTERVAL_DOC = "How often a patient's changed vectors are published"
+            + " to the patient-vectors topic and so to every instance's index: once per patient per interval, the"
+            + " latest. Alerts are not delayed; other patients' alerts see a change this much later. 0 publishes"
+            + " every change.";
+
     public static final String CATALOG_PATH_CONFIG = "kindred.catalog.path";
     private static final String CATALOG_PATH_DOC = "Feature catalog JSON file; empty uses the catalog shipped"
             + " with Kindred.";
@@ -144,6 +155,10 @@ public final class KindredConfig extends AbstractConfig {
                     INDEX_COMPACTION_THRESHOLD_DOC)
             .define(INDEX_RECALL_SAMPLE_EVERY_CONFIG, Type.INT, 1000, Range.atLeast(0), Importance.LOW,
                     INDEX_RECALL_SAMPLE_EVERY_DOC)
+            .define(STATE_CACHE_PATIENTS_CONFIG, Type.INT, 4096, Range.atLeast(1), Importance.LOW,
+                    STATE_CACHE_PATIENTS_DOC)
+            .define(VECTORS_PUBLISH_INTERVAL_CONFIG, Type.LONG, 1000L, Range.atLeast(0), Importance.MEDIUM,
+                    VECTORS_PUBLISH_INTERVAL_DOC)
             .define(CATALOG_PATH_CONFIG, Type.STRING, "", Importance.LOW, CATALOG_PATH_DOC)
             .define(FHIR_SERVER_BASE_URL_CONFIG, Type.STRING, "", Importance.MEDIUM, FHIR_SERVER_BASE_URL_DOC)
             .define(FHIR_SERVER_TIMEOUT_CONFIG, Type.INT, 10_000, Range.between(1, 600_000), Importance.LOW,
@@ -204,6 +219,10 @@ public final class KindredConfig extends AbstractConfig {
 
     public List<String> silentDiagnosisTags() {
         return getList(SILENT_DIAGNOSIS_TAGS_CONFIG);
+    }
+
+    public Duration vectorPublishInterval() {
+        return Duration.ofMillis(getLong(VECTORS_PUBLISH_INTERVAL_CONFIG));
     }
 
     /** The pipeline's settings from this configuration. */

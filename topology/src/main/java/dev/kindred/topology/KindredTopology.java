@@ -13,6 +13,7 @@ import dev.kindred.topology.internals.DeadLetterExceptionHandler;
 import dev.kindred.topology.internals.FhirMappingProcessor;
 import dev.kindred.topology.internals.IndexUpdateProcessor;
 import dev.kindred.topology.internals.Mapped;
+import dev.kindred.topology.internals.ObjectCachingStoreBuilder;
 import dev.kindred.topology.internals.OutcomesCodec;
 import dev.kindred.topology.internals.PatientStateProcessor;
 import java.nio.file.Path;
@@ -43,8 +44,11 @@ import org.apache.kafka.streams.state.Stores;
 public final class KindredTopology {
     public static final String PATIENT_STATE_STORE = "patient-state";
     public static final String INDEX_STORE = "patient-index";
-    /** Patients with a treatment course whose outcome window is open, by deadline, and the stream-time clock. */
-    public static final String OUTCOME_DEADLINES_STORE = "outcome-deadlines";
+    /**
+     * The patient-state processor's schedule: the stream-time clock, patients by the deadline of their open
+     * outcome windows, and patients whose vectors wait to be published.
+     */
+    public static final String SCHEDULE_STORE = "patient-schedule";
 
     private KindredTopology() {
     }
@@ -67,10 +71,13 @@ public final class KindredTopology {
                 topics.vectors().consumed("patient-vectors-source"),
                 () -> new IndexUpdateProcessor(INDEX_STORE));
 
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PATIENT_STATE_STORE),
-                Serdes.String(), topics.state()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OUTCOME_DEADLINES_STORE),
-                Serdes.String(), Serdes.String()));
+        // A patient's many updates between two commits reach RocksDB and the changelog once: patient states are
+        // kept as objects (no decoding per event either), the schedule in Kafka Streams' byte cache.
+        builder.addStateStore(new ObjectCachingStoreBuilder<>(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(PATIENT_STATE_STORE), Serdes.String(), topics.state()),
+                config.getInt(KindredConfig.STATE_CACHE_PATIENTS_CONFIG)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCHEDULE_STORE),
+                Serdes.String(), Serdes.String()).withCachingEnabled());
 
         FhirMapper mapper = new FhirMapper(catalog, config.resourceFetcher());
         KStream<String, Mapped> mapped = builder
@@ -87,8 +94,8 @@ public final class KindredTopology {
         KStream<String, SpecificRecord> changes = byOutcome.get("mapped-facts")
                 .mapValues(Mapped::fact, Named.as("fact"))
                 .repartition(Repartitioned.with(Serdes.String(), topics.fact()).withName("facts-by-patient"))
-                .process(() -> new PatientStateProcessor(PATIENT_STATE_STORE, INDEX_STORE, OUTCOME_DEADLINES_STORE,
-                        pipeline), Named.as("patient-state"), PATIENT_STATE_STORE, OUTCOME_DEADLINES_STORE);
+                .process(() -> new PatientStateProcessor(PATIENT_STATE_STORE, INDEX_STORE, SCHEDULE_STORE, pipeline,
+                        config.vectorPublishInterval()), Named.as("patient-state"), PATIENT_STATE_STORE, SCHEDULE_STORE);
 
         Map<String, KStream<String, SpecificRecord>> byType = changes.split(Named.as("change-"))
                 .branch((key, value) -> value instanceof PatientVector, Branched.as("vector"))

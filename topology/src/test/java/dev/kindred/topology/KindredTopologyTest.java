@@ -59,6 +59,8 @@ class KindredTopologyTest {
         props.put(KindredConfig.SCHEMA_REGISTRY_URL_CONFIG, "mock://" + UUID.randomUUID());
         props.put(KindredConfig.CATALOG_PATH_CONFIG, catalog.toString());
         props.put(KindredConfig.ALERT_NEIGHBOURS_CONFIG, "3");
+        // One vector record per change: these tests follow each change into the index.
+        props.put(KindredConfig.VECTORS_PUBLISH_INTERVAL_CONFIG, "0");
         KindredConfig config = new KindredConfig(props);
         driver = new TopologyTestDriver(KindredTopology.build(config), KindredTopology.streamsProperties(props));
         KindredTopics topics = new KindredTopics(new KindredConfig(props));

@@ -73,6 +73,8 @@ class OutcomesTopologyTest {
         props.put(KindredConfig.CATALOG_PATH_CONFIG, catalog.toString());
         props.put(KindredConfig.OUTCOME_RULES_PATH_CONFIG, rules.toString());
         props.put(KindredConfig.ALERT_NEIGHBOURS_CONFIG, "4");
+        // One vector record per change: these tests follow each change into the index.
+        props.put(KindredConfig.VECTORS_PUBLISH_INTERVAL_CONFIG, "0");
         return new TopologyTestDriver(KindredTopology.build(new KindredConfig(props)),
                 KindredTopology.streamsProperties(props));
     }

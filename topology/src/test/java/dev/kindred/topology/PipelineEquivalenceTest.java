@@ -109,6 +109,8 @@ class PipelineEquivalenceTest {
         props.put(KindredConfig.CATALOG_PATH_CONFIG, copy("/test-catalog.json").toString());
         props.put(KindredConfig.OUTCOME_RULES_PATH_CONFIG, copy("/test-outcome-rules.json").toString());
         props.put(KindredConfig.ALERT_NEIGHBOURS_CONFIG, "5");
+        // Every change reaches the index before the next record, as it does in-process.
+        props.put(KindredConfig.VECTORS_PUBLISH_INTERVAL_CONFIG, "0");
         return props;
     }
 
@@ -187,8 +189,8 @@ class PipelineEquivalenceTest {
         if (next != null) {
             deadlines.put(deadlineKey(next, state.getPatientKey()), state.getPatientKey());
         }
-        step.vectors().forEach((space, vector) -> index.upsert(space, state.getPatientKey(), state.getVersion(),
-                PatientVectorizer.toArray(vector), pipeline.outcomes(state)));
+        pipeline.vectorizer().vectors(state).forEach((space, vector) -> index.upsert(space, state.getPatientKey(),
+                state.getVersion(), PatientVectorizer.toArray(vector), pipeline.outcomes(state)));
     }
 
     private static String deadlineKey(Instant deadline, String patientKey) {

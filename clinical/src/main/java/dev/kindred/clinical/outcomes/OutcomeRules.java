@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -47,6 +48,9 @@ public final class OutcomeRules {
     private final Set<String> resolvedExcludedDiagnoses;
     private final List<Pattern> notTreatments;
     private final Map<String, Duration> retentionByFeature = new HashMap<>();
+    /** Whether each treatment name seen matches a not-a-treatment pattern, bounded against unusual inputs. */
+    private final Map<String, Boolean> notTreatmentByDisplay = new ConcurrentHashMap<>();
+    private static final int MAX_REMEMBERED_DISPLAYS = 50_000;
 
     public OutcomeRules(String version, List<MeasurementRule> rules, Map<String, OutcomeStatus> procedureOutcomes,
             Duration defaultCourseGap, Duration receivingWindow, Duration grace, Duration resolvedWindow, Duration resolvedCourseGap,
@@ -227,14 +231,28 @@ public final class OutcomeRules {
         if (ruleByTreatment.get(treatmentKey) != null || resolvedExcludedTreatments.contains(treatmentKey)) {
             return false;
         }
-        if (display != null) {
-            for (Pattern p : notTreatments) {
-                if (p.matcher(display).find()) {
-                    return false;
-                }
+        // Asked for every open course on every event; a hospital has few distinct treatment names, so the
+        // patterns run once per name (the profile showed them at a quarter of the stream thread's time).
+        if (display == null) {
+            return true;
+        }
+        Boolean known = notTreatmentByDisplay.get(display);
+        if (known == null) {
+            known = namesNoTreatment(display);
+            if (notTreatmentByDisplay.size() < MAX_REMEMBERED_DISPLAYS) {
+                notTreatmentByDisplay.put(display, known);
             }
         }
-        return true;
+        return !known;
+    }
+
+    private boolean namesNoTreatment(String display) {
+        for (Pattern p : notTreatments) {
+            if (p.matcher(display).find()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a diagnosis (system|code) may judge a treatment by being resolved. */

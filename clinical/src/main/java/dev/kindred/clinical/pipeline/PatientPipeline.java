@@ -60,11 +60,10 @@ public final class PatientPipeline {
      * @param changed whether the state changed, so its vectors must be published again
      * @param judged whether a treatment course was decided or closed in this step
      * @param triggers what the facts raised, before suppression
-     * @param vectors the patient's vectors after the step; empty when nothing changed or for {@link #load}
      * @param alerts the alerts to publish, one per trigger that suppression let through
      */
     public record Step(PatientState state, boolean changed, boolean judged, List<Trigger> triggers,
-            Map<String, List<Float>> vectors, List<ClinicalAlert> alerts) {
+            List<ClinicalAlert> alerts) {
     }
 
     /**
@@ -82,12 +81,16 @@ public final class PatientPipeline {
         }
         AlertSuppression.Result kept = suppression.filter(loaded.state(), loaded.triggers());
         PatientState current = kept.state();
+        if (kept.kept().isEmpty()) {
+            return new Step(current, true, loaded.judged(), loaded.triggers(), List.of());
+        }
+        // Vectors only when an alert searches with them: most events change a patient without alerting.
         Map<String, List<Float>> vectors = vectorizer.vectors(current);
         List<ClinicalAlert> out = new ArrayList<>(kept.kept().size());
         for (Trigger trigger : kept.kept()) {
             out.add(alerts.build(trigger, current, vectors, index, now));
         }
-        return new Step(current, true, loaded.judged(), loaded.triggers(), vectors, out);
+        return new Step(current, true, loaded.judged(), loaded.triggers(), out);
     }
 
     /**
@@ -113,7 +116,7 @@ public final class PatientPipeline {
             }
             changed |= update.changed() || judged;
         }
-        return new Step(current, changed, judged, triggers, Map.of(), List.of());
+        return new Step(current, changed, judged, triggers, List.of());
     }
 
     /**
@@ -123,10 +126,9 @@ public final class PatientPipeline {
     public Step judge(PatientState state, Instant clock) {
         PatientState judged = judge.judge(state, clock);
         if (judged == state) {
-            return new Step(state, false, false, List.of(), Map.of(), List.of());
+            return new Step(state, false, false, List.of(), List.of());
         }
-        PatientState next = PatientStates.next(judged);
-        return new Step(next, true, true, List.of(), vectorizer.vectors(next), List.of());
+        return new Step(PatientStates.next(judged), true, true, List.of(), List.of());
     }
 
     /**
@@ -148,11 +150,11 @@ public final class PatientPipeline {
      *
      * @param fallbackTime the effective time when the state has no event time of its own
      */
-    public PatientVector vectorRecord(PatientState state, Map<String, List<Float>> vectors, Instant fallbackTime) {
+    public PatientVector vectorRecord(PatientState state, Instant fallbackTime) {
         return PatientVector.newBuilder()
                 .setPatientKey(state.getPatientKey())
                 .setVersion(state.getVersion())
-                .setVectors(vectors)
+                .setVectors(vectorizer.vectors(state))
                 .setCatalogVersion(catalog.version())
                 .setEffectiveTime(state.getLastEventTime() != null ? state.getLastEventTime() : fallbackTime)
                 .setOutcomes(outcomes(state))
