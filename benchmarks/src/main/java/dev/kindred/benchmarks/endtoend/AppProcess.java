@@ -52,11 +52,15 @@ final class AppProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final long startedNanos;
+    /** Kills the app if the benchmark itself is stopped (Ctrl-C), so no instance outlives it. */
+    private final Thread killOnExit;
 
     private AppProcess(Process process, Path log, long startedNanos) {
         this.process = process;
         this.log = log;
         this.startedNanos = startedNanos;
+        this.killOnExit = new Thread(process::destroyForcibly, "kindred-e2e-kill-app");
+        Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
     /**
@@ -183,13 +187,17 @@ final class AppProcess implements AutoCloseable {
 
     /** Stops the app as an operator would (SIGTERM: its shutdown hook closes Kafka Streams), killing it after the grace time. */
     void stop(Duration grace) throws InterruptedException {
-        if (!process.isAlive()) {
-            return;
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+            }
         }
-        process.destroy();
-        if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-            process.destroyForcibly();
-            process.waitFor(30, TimeUnit.SECONDS);
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs anyway
         }
     }
 

@@ -79,7 +79,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     int latencyEvents;
 
     @Option(names = "--restart-patients", paramLabel = "N", defaultValue = "100000",
-            description = "Patients loaded when the app is restarted (default ${DEFAULT-VALUE}): further copies, each with its Patient and --restart-events-per-patient records, top the population up. 0: no restart.")
+            description = "Patients loaded when the app is restarted (default ${DEFAULT-VALUE}): when the population has fewer, further copies, each with its Patient and --restart-events-per-patient records, top it up while the app runs. 1: restart on the population as loaded. 0: no restart.")
     int restartPatients;
 
     @Option(names = "--restart-events-per-patient", paramLabel = "K", defaultValue = "2",
