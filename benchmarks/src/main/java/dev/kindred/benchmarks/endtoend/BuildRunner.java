@@ -213,7 +213,10 @@ final class BuildRunner {
             if (firstNanos >= 0 && (lastSample < 0 || now - lastSample >= 5_000_000_000L || p.caughtUp())) {
                 timeline.add(new Report.Sample(round((now - firstNanos) / 1e9, 1), p.inputCommitted()));
                 lastSample = now;
-                log.printf("\rprocessed %,d of %,d   ", p.inputCommitted(), events);
+                long repartitionBehind = p.behind().entrySet().stream()
+                        .filter(e -> e.getKey().topic().endsWith("-repartition")).mapToLong(Map.Entry::getValue).sum();
+                log.printf("\rinput committed %,d of %,d, repartitioned facts behind %,d   ", p.inputCommitted(), events,
+                        repartitionBehind);
             }
             if (firstNanos >= 0 && p.caughtUp()) {
                 double seconds = (now - firstNanos) / 1e9;

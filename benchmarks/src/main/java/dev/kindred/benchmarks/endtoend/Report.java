@@ -113,8 +113,9 @@ record Report(String benchmark, String startedAt, String command, Machine machin
             int n = i;
             Function<BuildRun, Report.Latency> at = b -> n < b.latency().size() ? b.latency().get(n) : null;
             String name = "latency @ " + builds.stream().map(at).filter(l -> l != null).findFirst()
-                    .map(l -> l.rate() + " (" + Math.round(l.offeredPerS()) + "/s)").orElse("?");
-            row(rows, name, "p50 ms", b -> at.apply(b) == null ? null : at.apply(b).p50Ms(), "%.0f", true);
+                    .map(Report.Latency::rate).orElse("?");
+            row(rows, name, "offered events/s", b -> at.apply(b) == null ? null : at.apply(b).offeredPerS(), "%.0f", false);
+            row(rows, "", "p50 ms", b -> at.apply(b) == null ? null : at.apply(b).p50Ms(), "%.0f", true);
             row(rows, "", "p95 ms", b -> at.apply(b) == null ? null : at.apply(b).p95Ms(), "%.0f", true);
             row(rows, "", "p99 ms", b -> at.apply(b) == null ? null : at.apply(b).p99Ms(), "%.0f", true);
             row(rows, "", "alerts matched", b -> at.apply(b) == null ? null : (double) at.apply(b).matched(), "%.0f", false);
