@@ -110,21 +110,26 @@ final class DemoCommand implements Callable<Integer> {
                 deadLettersStart = counter.endOffsets(config.deadLetterTopic());
             }
 
-            EventTimeReplayer.Summary replay;
-            try (Producer<byte[], byte[]> producer = EventTimeReplayer.newProducer(stack.broker.bootstrapServers(), Map.of())) {
-                ProgressBar bar = new ProgressBar(err, "replaying");
-                replay = new EventTimeReplayer(producer, REPLAYED_TYPES, FhirTopics.forType("Observation"))
-                        .replay(sources, bar::update);
-            }
-            err.printf("replayed %,d records of %,d patients%n", replay.sent(), replay.distinctPatients());
-
-            if (exitAfterReplay) {
-                DemoSummary summary = stack.awaitSummary(replay, alertsStart, deadLettersStart);
-                out.println(summary.line());
-                if (summaryJson != null) {
-                    summary.writeJson(summaryJson);
+            try (ProcessingMonitor monitor = new ProcessingMonitor(stack.broker.bootstrapServers(), Map.of(), APPLICATION_ID)) {
+                if (exitAfterReplay) {
+                    monitor.watchFirstCommit(config.inputTopics());
                 }
-                return 0;
+                EventTimeReplayer.Summary replay;
+                try (Producer<byte[], byte[]> producer = EventTimeReplayer.newProducer(stack.broker.bootstrapServers(), Map.of())) {
+                    ProgressBar bar = new ProgressBar(err, "replaying");
+                    replay = new EventTimeReplayer(producer, REPLAYED_TYPES, FhirTopics.forType("Observation"))
+                            .replay(sources, bar::update);
+                }
+                err.printf("replayed %,d records of %,d patients%n", replay.sent(), replay.distinctPatients());
+
+                if (exitAfterReplay) {
+                    DemoSummary summary = stack.awaitSummary(replay, alertsStart, deadLettersStart, monitor);
+                    out.println(summary.line());
+                    if (summaryJson != null) {
+                        summary.writeJson(summaryJson);
+                    }
+                    return 0;
+                }
             }
             return stack.showAlertsUntilStopped(alertsStart, err);
         }
@@ -192,18 +197,17 @@ final class DemoCommand implements Callable<Integer> {
         }
 
         DemoSummary awaitSummary(EventTimeReplayer.Summary replay, Map<TopicPartition, Long> alertsStart,
-                Map<TopicPartition, Long> deadLettersStart) throws InterruptedException {
+                Map<TopicPartition, Long> deadLettersStart, ProcessingMonitor monitor) throws InterruptedException {
             KindredConfig config = service.config();
-            try (ProcessingMonitor monitor = new ProcessingMonitor(broker.bootstrapServers(), Map.of(), APPLICATION_ID);
-                    TopicCounter counter = new TopicCounter(broker.bootstrapServers(), Map.of())) {
-                monitor.awaitCaughtUp(config.inputTopics(), Duration.ofMinutes(30));
+            try (TopicCounter counter = new TopicCounter(broker.bootstrapServers(), Map.of())) {
+                long caughtUp = monitor.awaitCaughtUp(config.inputTopics(), Duration.ofMinutes(30));
                 long vectorKeys = counter.count(config.vectorsTopic(), Map.of()).liveKeys();
                 ProcessingMonitor.awaitValue(() -> service.indexSize("clinical"), vectorKeys, Duration.ofMinutes(5),
                         "the index");
                 long alerts = counter.count(config.alertsTopic(), alertsStart).records();
                 long deadLetters = counter.count(config.deadLetterTopic(), deadLettersStart).records();
-                return new DemoSummary(replay.sent(), replay.distinctPatients(), service.indexSize("clinical"), alerts,
-                        deadLetters);
+                return DemoSummary.of(replay.sent(), replay.distinctPatients(), service.indexSize("clinical"), alerts,
+                        deadLetters, monitor.firstCommitNanos(), caughtUp);
             }
         }
 

@@ -19,11 +19,15 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Tells when the streams app has processed everything sent to it: its committed offsets have reached the
  * end of every input and repartition topic, and the index holds every patient published on the vectors
- * topic.
+ * topic. It also notes when the app first committed input, so that the processing time runs from the first
+ * record consumed (within a commit interval) to the last output committed.
  */
 final class ProcessingMonitor implements AutoCloseable {
+    private static final long POLL_MILLIS = 100;
     private final Admin admin;
     private final String applicationId;
+    private volatile long firstCommitNanos = -1;
+    private volatile boolean closed;
 
     ProcessingMonitor(String bootstrapServers, Map<String, Object> clientOverrides, String applicationId) {
         Properties props = new Properties();
@@ -33,18 +37,51 @@ final class ProcessingMonitor implements AutoCloseable {
         this.applicationId = applicationId;
     }
 
-    /** Waits until the application's committed offsets cover every record of its source topics. */
-    void awaitCaughtUp(List<String> inputTopics, Duration timeout) throws InterruptedException {
+    /**
+     * Starts noting, on a daemon thread, when the application first commits input offsets beyond those it has
+     * committed now ({@link #firstCommitNanos()}). Call it before sending anything.
+     */
+    void watchFirstCommit(List<String> inputTopics) throws InterruptedException {
+        long before = committedInput(inputTopics);
+        Thread watcher = new Thread(() -> {
+            try {
+                while (!closed && firstCommitNanos < 0) {
+                    if (committedInput(inputTopics) > before) {
+                        firstCommitNanos = System.nanoTime();
+                        return;
+                    }
+                    Thread.sleep(POLL_MILLIS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                // the admin client closed or the broker went away: no processing time then
+            }
+        }, "kindred-first-commit");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    /** {@link System#nanoTime()} when the first input commit was seen by {@link #watchFirstCommit}, or -1. */
+    long firstCommitNanos() {
+        return firstCommitNanos;
+    }
+
+    /**
+     * Waits until the application's committed offsets cover every record of its source topics; returns the
+     * {@link System#nanoTime()} at which that was seen.
+     */
+    long awaitCaughtUp(List<String> inputTopics, Duration timeout) throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         while (true) {
             Map<TopicPartition, Long> lag = lag(inputTopics);
             if (lag.isEmpty()) {
-                return;
+                return System.nanoTime();
             }
             if (Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException("the streams app has not caught up after " + timeout + "; lag " + lag);
             }
-            Thread.sleep(250);
+            Thread.sleep(POLL_MILLIS);
         }
     }
 
@@ -89,8 +126,25 @@ final class ProcessingMonitor implements AutoCloseable {
         }
     }
 
+    /** Committed offsets of the application summed over the partitions of {@code inputTopics}. */
+    private long committedInput(List<String> inputTopics) throws InterruptedException {
+        try {
+            long sum = 0;
+            for (Map.Entry<TopicPartition, OffsetAndMetadata> e : admin.listConsumerGroupOffsets(applicationId)
+                    .partitionsToOffsetAndMetadata().get().entrySet()) {
+                if (e.getValue() != null && inputTopics.contains(e.getKey().topic())) {
+                    sum += e.getValue().offset();
+                }
+            }
+            return sum;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot read offsets: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
     @Override
     public void close() {
+        closed = true;
         admin.close(Duration.ofSeconds(5));
     }
 }

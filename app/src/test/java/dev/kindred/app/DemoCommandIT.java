@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DemoCommandIT {
     private static final Pattern SUMMARY = Pattern.compile(
-            "summary: events=(\\d+) patients=(\\d+) vectors=(\\d+) alerts=(\\d+) dead_letters=(\\d+)");
+            "summary: events=(\\d+) patients=(\\d+) vectors=(\\d+) alerts=(\\d+) dead_letters=(\\d+)"
+                    + " elapsed_s=(\\d+\\.\\d) events_per_s=(\\d+)");
 
     @TempDir
     Path tmp;
@@ -59,11 +60,15 @@ class DemoCommandIT {
         long vectors = Long.parseLong(m.group(3));
         long alerts = Long.parseLong(m.group(4));
         long deadLetters = Long.parseLong(m.group(5));
+        double elapsed = Double.parseDouble(m.group(6));
+        long rate = Long.parseLong(m.group(7));
         assertThat(patients).isGreaterThanOrEqualTo(10);
         assertThat(events).isGreaterThan(patients);
         assertThat(vectors).as("every patient with observations has a vector").isEqualTo(patients);
         assertThat(alerts).isPositive();
         assertThat(deadLetters).isZero();
+        assertThat(elapsed).as("processing time").isPositive();
+        assertThat(rate).isPositive();
 
         JsonNode json = new ObjectMapper().readTree(summaryJson.toFile());
         assertThat(json.get("events").asLong()).isEqualTo(events);
@@ -71,6 +76,8 @@ class DemoCommandIT {
         assertThat(json.get("vectors").asLong()).isEqualTo(vectors);
         assertThat(json.get("alerts").asLong()).isEqualTo(alerts);
         assertThat(json.get("dead_letters").asLong()).isEqualTo(deadLetters);
+        assertThat(json.get("elapsed_s").asDouble()).isCloseTo(elapsed, org.assertj.core.data.Offset.offset(0.06));
+        assertThat(json.get("events_per_s").asDouble()).isCloseTo(rate, org.assertj.core.data.Offset.offset(1.0));
 
         assertThat(out.lines().toList()).as("stdout holds only the addresses and the summary").hasSize(4);
     }
