@@ -191,18 +191,33 @@ public final class AlertFactory {
             double b = other[i];
             gains[groupOf[i]] += a * a - (a - b) * (a - b);
         }
-        List<Integer> closer = new ArrayList<>();
+        // The few best by gain (ties by name): a selection, not a sort of every feature, per neighbour.
+        int[] best = new int[SHARED_FEATURES];
+        int found = 0;
         for (int g = 0; g < gains.length; g++) {
-            if (gains[g] > 1e-6) {
-                closer.add(g);
+            if (gains[g] <= 1e-6) {
+                continue;
+            }
+            int at = found < best.length ? found++ : best.length;
+            while (at > 0 && closerFirst(g, best[at - 1], gains, names)) {
+                if (at < best.length) {
+                    best[at] = best[at - 1];
+                }
+                at--;
+            }
+            if (at < best.length) {
+                best[at] = g;
             }
         }
-        closer.sort(Comparator.comparingDouble((Integer g) -> -gains[g]).thenComparing(g -> names[g]));
-        List<String> out = new ArrayList<>(Math.min(SHARED_FEATURES, closer.size()));
-        for (int k = 0; k < closer.size() && k < SHARED_FEATURES; k++) {
-            out.add(names[closer.get(k)]);
+        List<String> out = new ArrayList<>(found);
+        for (int k = 0; k < found; k++) {
+            out.add(names[best[k]]);
         }
         return out;
+    }
+
+    private static boolean closerFirst(int a, int b, double[] gains, String[] names) {
+        return gains[a] > gains[b] || (gains[a] == gains[b] && names[a].compareTo(names[b]) < 0);
     }
 
     /**

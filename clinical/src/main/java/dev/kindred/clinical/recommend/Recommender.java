@@ -10,6 +10,7 @@ import dev.kindred.clinical.outcomes.OutcomeSummary;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -83,19 +84,19 @@ public final class Recommender {
                 continue;
             }
             double w = anyPositive ? Math.max(0, n.similarity()) : 1.0;
+            // One pass over the neighbour's outcomes: the chosen one per treatment and every reason it was given for.
             Map<String, TreatmentOutcome> chosen = new LinkedHashMap<>();
+            Map<String, Set<String>> reasons = new HashMap<>();
             for (TreatmentOutcome o : n.outcomes()) {
-                chosen.merge(OutcomeRules.key(o.getSystem(), o.getCode()), o, (a, b) -> better(a, b, focus));
+                String key = OutcomeRules.key(o.getSystem(), o.getCode());
+                chosen.merge(key, o, (a, b) -> better(a, b, focus));
+                reasons.computeIfAbsent(key, k -> new LinkedHashSet<>()).addAll(o.getReasons());
             }
             for (Map.Entry<String, TreatmentOutcome> e : chosen.entrySet()) {
                 TreatmentOutcome o = e.getValue();
                 Acc a = acc.computeIfAbsent(e.getKey(), k -> new Acc(o));
                 a.treated++;
-                for (TreatmentOutcome any : n.outcomes()) {
-                    if (any.getCode().equals(o.getCode()) && any.getSystem().equals(o.getSystem())) {
-                        a.reasons.addAll(any.getReasons());
-                    }
-                }
+                a.reasons.addAll(reasons.get(e.getKey()));
                 if (o.getStatus() == OutcomeStatus.UNKNOWN) {
                     continue;
                 }
