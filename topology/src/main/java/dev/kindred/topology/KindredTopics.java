@@ -3,7 +3,7 @@ package dev.kindred.topology;
 import dev.kindred.avro.ClinicalAlert;
 import dev.kindred.avro.ClinicalFact;
 import dev.kindred.avro.DeadLetter;
-import dev.kindred.avro.PatientState;
+import dev.kindred.avro.PatientStatePart;
 import dev.kindred.avro.PatientVector;
 import dev.kindred.serde.RegistryAvroSerde;
 import java.util.List;
@@ -21,7 +21,7 @@ public final class KindredTopics {
     private final Topic<String, ClinicalAlert> alerts;
     private final Topic<String, DeadLetter> deadLetters;
     private final Serde<ClinicalFact> fact;
-    private final Serde<PatientState> state;
+    private final Serde<PatientStatePart> stateParts;
 
     public KindredTopics(KindredConfig config) {
         var registry = config.originals();
@@ -33,7 +33,7 @@ public final class KindredTopics {
         this.deadLetters = new Topic<>(config.deadLetterTopic(), Serdes.String(),
                 RegistryAvroSerde.specific(DeadLetter.class, registry, false));
         this.fact = RegistryAvroSerde.specific(ClinicalFact.class, registry, false);
-        this.state = RegistryAvroSerde.specific(PatientState.class, registry, false);
+        this.stateParts = RegistryAvroSerde.specific(PatientStatePart.class, registry, false);
     }
 
     /** The FHIR input topics: raw bytes, any resource type on any of them. */
@@ -61,8 +61,8 @@ public final class KindredTopics {
         return fact;
     }
 
-    /** Patient state in its store and changelog. */
-    public Serde<PatientState> state() {
-        return state;
+    /** Patient state in its store and changelog, in parts (see {@code PatientStateStore}). */
+    public Serde<PatientStatePart> stateParts() {
+        return stateParts;
     }
 }

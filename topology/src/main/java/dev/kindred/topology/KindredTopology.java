@@ -13,7 +13,7 @@ import dev.kindred.topology.internals.DeadLetterExceptionHandler;
 import dev.kindred.topology.internals.FhirMappingProcessor;
 import dev.kindred.topology.internals.IndexUpdateProcessor;
 import dev.kindred.topology.internals.Mapped;
-import dev.kindred.topology.internals.ObjectCachingStoreBuilder;
+import dev.kindred.topology.internals.PatientStateStoreBuilder;
 import dev.kindred.topology.internals.OutcomesCodec;
 import dev.kindred.topology.internals.PatientStateProcessor;
 import java.nio.file.Path;
@@ -42,7 +42,8 @@ import org.apache.kafka.streams.state.Stores;
  * </pre>
  */
 public final class KindredTopology {
-    public static final String PATIENT_STATE_STORE = "patient-state";
+    /** Patients by key (in parts beneath, see PatientStateStore); the name changed with that layout. */
+    public static final String PATIENT_STATE_STORE = "patient-states";
     public static final String INDEX_STORE = "patient-index";
     /**
      * The patient-state processor's schedule: the stream-time clock, patients by the deadline of their open
@@ -72,10 +73,9 @@ public final class KindredTopology {
                 topics.vectors().consumed("patient-vectors-source"),
                 () -> new IndexUpdateProcessor(INDEX_STORE));
 
-        // A patient's many updates between two commits reach RocksDB and the changelog once: patient states are
-        // kept as objects (no decoding per event either), the schedule in Kafka Streams' byte cache.
-        builder.addStateStore(new ObjectCachingStoreBuilder<>(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(PATIENT_STATE_STORE), Serdes.String(), topics.state()),
+        // A patient's many updates between two commits reach RocksDB and the changelog once, and only the parts
+        // they changed (PatientStateStore); the schedule sits in Kafka Streams' byte cache.
+        builder.addStateStore(new PatientStateStoreBuilder(PATIENT_STATE_STORE, topics.stateParts(),
                 config.getInt(KindredConfig.STATE_CACHE_PATIENTS_CONFIG)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SCHEDULE_STORE),
                 Serdes.String(), Serdes.String()).withCachingEnabled());

@@ -4,6 +4,7 @@ import static dev.kindred.clinical.testing.Facts.measurement;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kindred.avro.PatientState;
+import dev.kindred.avro.PatientStatePart;
 import dev.kindred.avro.PatientVector;
 import dev.kindred.clinical.outcomes.OutcomeRules;
 import dev.kindred.clinical.pipeline.PatientPipeline;
@@ -25,8 +26,8 @@ import org.junit.jupiter.api.Timeout;
 class PatientStateProcessorTest {
     private final PatientPipeline pipeline = new PatientPipeline(FhirJson.testCatalog(), OutcomeRules.builtIn(),
             PipelineSettings.DEFAULTS);
-    private final KeyValueStore<String, PatientState> states = Stores.keyValueStoreBuilder(
-            Stores.inMemoryKeyValueStore("states"), Serdes.String(), new StateSerde()).withLoggingDisabled().build();
+    private final KeyValueStore<String, PatientState> states = new PatientStateStore(Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore("states"), Serdes.String(), new PartSerde()).withLoggingDisabled().build(), 100);
     private final KeyValueStore<String, String> schedule = Stores.keyValueStoreBuilder(
             Stores.inMemoryKeyValueStore("schedule"), Serdes.String(), Serdes.String()).withLoggingDisabled().build();
 
@@ -80,23 +81,26 @@ class PatientStateProcessorTest {
         });
     }
 
-    /** Patient states in the in-memory store, as Avro without a registry. */
-    static final class StateSerde extends org.apache.kafka.common.serialization.Serdes.WrapperSerde<PatientState> {
-        StateSerde() {
-            super((topic, state) -> encode(state), (topic, bytes) -> decode(bytes));
+    /** Patient state parts in the in-memory store, as Avro without a registry. */
+    static final class PartSerde extends org.apache.kafka.common.serialization.Serdes.WrapperSerde<PatientStatePart> {
+        PartSerde() {
+            super((topic, part) -> encode(part), (topic, bytes) -> decode(bytes));
         }
 
-        private static byte[] encode(PatientState state) {
+        private static byte[] encode(PatientStatePart part) {
             try {
-                return state.toByteBuffer().array();
+                java.nio.ByteBuffer buffer = part.toByteBuffer();
+                byte[] bytes = new byte[buffer.remaining()];
+                buffer.get(bytes);
+                return bytes;
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         }
 
-        private static PatientState decode(byte[] bytes) {
+        private static PatientStatePart decode(byte[] bytes) {
             try {
-                return PatientState.fromByteBuffer(java.nio.ByteBuffer.wrap(bytes));
+                return PatientStatePart.fromByteBuffer(java.nio.ByteBuffer.wrap(bytes));
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

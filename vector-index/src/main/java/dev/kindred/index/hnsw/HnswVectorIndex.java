@@ -346,11 +346,12 @@ public final class HnswVectorIndex<P> implements VectorIndex<P> {
         float[] prepared = s.vectors.prepare(query);
         Quantization quantization = spec.quantization();
         int wanted = quantization.kind() == Quantization.Kind.NONE ? k : quantization.candidates(k);
-        int capacity = Math.min(wanted, Math.max(s.live, 1));
-        int[] nodes = new int[capacity];
-        float[] distances = new float[capacity];
         s.lock.readLock().lock();
         try {
+            // sized under the lock: a writer adding items in between would otherwise let the walk overrun
+            int capacity = Math.min(wanted, Math.max(s.live, 1));
+            int[] nodes = new int[capacity];
+            float[] distances = new float[capacity];
             IndexedVector<P>[] items = s.items;
             IntPredicate accept = filter == null ? null : slot -> filter.test(items[slot]);
             int n = segmentQuery.run(s, prepared, accept, nodes, distances);
