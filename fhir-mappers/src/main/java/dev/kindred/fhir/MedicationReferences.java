@@ -33,11 +33,15 @@ public final class MedicationReferences {
 
     /** The entry of a Medication resource, or null when it has no id (nothing outside its Bundle can name it). */
     static MedicationEntry entryOf(Medication medication, String fullUrl) {
-        String key = null;
-        if (medication.hasIdElement() && medication.getIdElement().hasIdPart()) {
-            key = "Medication/" + medication.getIdElement().getIdPart();
-        } else if (fullUrl != null) {
-            key = keyOf(fullUrl);
+        String key = fullUrl == null ? null : keyOf(fullUrl);
+        if (key == null && medication.hasIdElement() && medication.getIdElement().hasIdPart()) {
+            // HAPI gives a Bundle entry the id of its fullUrl: urn:uuid:<id> stands for the resource's own id,
+            // the one a Bulk export or a server names it by (Synthea uses the same uuid for both).
+            String id = medication.getIdElement().getIdPart();
+            if (id.regionMatches(true, 0, "urn:uuid:", 0, 9)) {
+                id = id.substring(9);
+            }
+            key = id.regionMatches(true, 0, "urn:", 0, 4) ? null : "Medication/" + id;
         }
         if (key == null) {
             return null;
