@@ -141,7 +141,8 @@ public final class FhirMapper {
             return;
         }
         for (Map.Entry<String, String> m : missing.entrySet()) {
-            if (!MAPPED_TYPES.contains(new IdType(m.getKey()).getResourceType())) {
+            String missingType = new IdType(m.getKey()).getResourceType();
+            if (!MAPPED_TYPES.contains(missingType) && !REFERENCE_TYPES.contains(missingType)) {
                 result.countContext();
                 continue;
             }

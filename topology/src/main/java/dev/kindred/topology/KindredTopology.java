@@ -37,9 +37,10 @@ import org.apache.kafka.streams.state.Stores;
  * The Kindred topology, built by one static function that the runnable app and the tests both call.
  *
  * <pre>
- *  input topics ─▶ map-fhir ─┬─ facts ───────────────────┬─▶ repartition by patient ─▶ patient-state ─┬─ vectors ─▶ cds.patient-vectors
- *                            ├─ medications, waiting ─▶ repartition by Medication/id ─▶ resolve-medication ─┤   └─ alerts ─▶ cds.alerts
- *                            └─ rejected ──────────────┴─▶ cds.dead-letter (with what stays unresolved)
+ *  input topics ─▶ map-fhir ─┬─ facts ──────────────────────────────┬─▶ repartition by patient ─▶ patient-state ─┬─ vectors ─▶ cds.patient-vectors
+ *                            ├─ medication links ─▶ repartition by   │                                           └─ alerts  ─▶ cds.alerts
+ *                            │    Medication/id ─▶ resolve-medication ┴─ unresolved ─┐
+ *                            └─ rejected ─────────────────────────────────────────────┴─▶ cds.dead-letter
  *  cds.patient-vectors ─▶ index-update ─▶ global index store (searched by patient-state)
  * </pre>
  */
