@@ -90,6 +90,7 @@ class BulkMedicationReferencesIT {
     @Test
     void replayedMedicationsFirstNoRequestIsDeadLetteredUnknownMedication() throws IOException {
         Outcome outcome = run(replayed());
+        assertThat(outcome.waitingBeforeMedications()).as("the replayer sends Medications first").isZero();
         assertThat(outcome.unknownMedication()).isEmpty();
         assertThat(outcome.waiting()).isZero();
         referencedByPatient.forEach((patient, codes) ->
@@ -106,12 +107,19 @@ class BulkMedicationReferencesIT {
         Outcome last = run(records);
         Outcome first = run(replayed());
 
+        assertThat(last.waitingBeforeMedications()).as("every referencing request waited")
+                .isEqualTo(referencingRequests);
         assertThat(last.unknownMedication()).isEmpty();
         assertThat(last.waiting()).isZero();
         assertThat(last.treatmentCodes()).isEqualTo(first.treatmentCodes());
     }
 
-    private record Outcome(List<DeadLetter> unknownMedication, long waiting, Map<String, Set<String>> treatmentCodes) {
+    /**
+     * @param waitingBeforeMedications treatments waiting when the first Medication came in
+     * @param waiting                  treatments still waiting at the end
+     */
+    private record Outcome(List<DeadLetter> unknownMedication, long waitingBeforeMedications, long waiting,
+            Map<String, Set<String>> treatmentCodes) {
     }
 
     /** What the replayer sends (restricted to {@link #TYPES}), in its order. */
@@ -137,20 +145,17 @@ class BulkMedicationReferencesIT {
             TestOutputTopic<String, DeadLetter> deadLetters = driver.createOutputTopic(config.deadLetterTopic(),
                     new StringDeserializer(), topics.deadLetters().valueSerde().deserializer());
             Map<String, TestInputTopic<byte[], byte[]>> inputs = new HashMap<>();
+            long waitingBeforeMedications = -1;
             for (ProducerRecord<byte[], byte[]> r : records) {
+                if (waitingBeforeMedications < 0 && r.topic().equals(FhirTopics.forType("Medication"))) {
+                    waitingBeforeMedications = count(driver.getKeyValueStore(KindredTopology.MEDICATION_WAITING_STORE));
+                }
                 inputs.computeIfAbsent(r.topic(), t -> driver.createInputTopic(t, new ByteArraySerializer(),
                         new ByteArraySerializer())).pipeInput(r.key(), r.value());
             }
             List<DeadLetter> unknown = deadLetters.readValuesToList().stream()
                     .filter(d -> d.getReasonCode().equals("unknown-medication")).toList();
-            KeyValueStore<String, ?> waiting = driver.getKeyValueStore(KindredTopology.MEDICATION_WAITING_STORE);
-            long waitingCount = 0;
-            try (KeyValueIterator<String, ?> all = waiting.all()) {
-                while (all.hasNext()) {
-                    all.next();
-                    waitingCount++;
-                }
-            }
+            long waitingCount = count(driver.getKeyValueStore(KindredTopology.MEDICATION_WAITING_STORE));
             Map<String, Set<String>> treatments = new TreeMap<>();
             KeyValueStore<String, PatientState> states = driver.getKeyValueStore(KindredTopology.PATIENT_STATE_STORE);
             for (String patient : referencedByPatient.keySet()) {
@@ -161,7 +166,18 @@ class BulkMedicationReferencesIT {
                 }
                 treatments.put(patient, codes);
             }
-            return new Outcome(unknown, waitingCount, treatments);
+            return new Outcome(unknown, waitingBeforeMedications, waitingCount, treatments);
         }
+    }
+
+    private static long count(KeyValueStore<String, ?> store) {
+        long n = 0;
+        try (KeyValueIterator<String, ?> all = store.all()) {
+            while (all.hasNext()) {
+                all.next();
+                n++;
+            }
+        }
+        return n;
     }
 }
