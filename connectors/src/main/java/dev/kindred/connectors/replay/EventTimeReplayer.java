@@ -174,6 +174,11 @@ public final class EventTimeReplayer {
         }
     }
 
+    /** Unparseable records have no type; the immutable set would throw on null. */
+    private static boolean isReferenceType(String resourceType) {
+        return resourceType != null && FhirMapper.REFERENCE_TYPES.contains(resourceType);
+    }
+
     private record Routed(String topic, FhirResourceRecord record) {
         Instant eventTime() {
             return record.eventTime();
@@ -184,7 +189,7 @@ public final class EventTimeReplayer {
         List<Routed> routed = collector.routed;
         // Medications first, whatever time they carry: the requests that name them resolve on arrival instead
         // of waiting in the stream's medication store.
-        routed.sort(Comparator.comparing((Routed r) -> !FhirMapper.REFERENCE_TYPES.contains(r.record().resourceType()))
+        routed.sort(Comparator.comparing((Routed r) -> !isReferenceType(r.record().resourceType()))
                 .thenComparing(Routed::eventTime, Comparator.nullsFirst(Comparator.naturalOrder())));
         if (!collector.skippedTypes.isEmpty()) {
             log.info("Skipping {} records without a topic: {}", collector.skipped, collector.skippedTypes);
