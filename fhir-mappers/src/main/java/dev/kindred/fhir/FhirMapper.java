@@ -12,6 +12,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.ImagingStudy;
+import org.hl7.fhir.r4.model.Medication;
 import org.hl7.fhir.r4.model.MedicationAdministration;
 import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.Observation;
@@ -29,7 +30,9 @@ import org.hl7.fhir.r4.model.Resource;
  * DEMOGRAPHICS, Condition → DIAGNOSIS, MedicationRequest, MedicationAdministration and Procedure → TREATMENT,
  * ImagingStudy → IMAGING. A record whose top-level resource is of another type is rejected
  * unsupported-resource (it was sent to Kindred on purpose); inside a Bundle, entries of other types
- * (Encounter, Claim, Medication, Organization …) are context and are counted as ignored.
+ * (Encounter, Claim, Organization …) are context and are counted as ignored. Medication resources, alone or in a
+ * Bundle, give {@link MappingResult#medications() medication entries} for the reference table, and a request
+ * naming a {@code Medication/<id>} it cannot resolve gives an {@link MappingResult#awaiting() awaiting} fact.
  *
  * <p>Bundles of every type are unwrapped, nested Bundles too; references between entries resolve through
  * their fullUrls. A subscription notification (a {@code history} Bundle whose first entry is the
@@ -45,6 +48,8 @@ public final class FhirMapper {
     /** The resource types that give facts. */
     public static final Set<String> MAPPED_TYPES = Set.of("Observation", "Patient", "Condition", "MedicationRequest",
             "MedicationAdministration", "Procedure", "ImagingStudy");
+    /** The resource types read for reference, not facts: what the treatments above refer to. */
+    public static final Set<String> REFERENCE_TYPES = Set.of("Medication");
 
     private final FeatureCatalog catalog;
     private final ResourceFetcher fetcher;
@@ -136,7 +141,8 @@ public final class FhirMapper {
             return;
         }
         for (Map.Entry<String, String> m : missing.entrySet()) {
-            if (!MAPPED_TYPES.contains(new IdType(m.getKey()).getResourceType())) {
+            String missingType = new IdType(m.getKey()).getResourceType();
+            if (!MAPPED_TYPES.contains(missingType) && !REFERENCE_TYPES.contains(missingType)) {
                 result.countContext();
                 continue;
             }
@@ -170,6 +176,17 @@ public final class FhirMapper {
             MappingResult result, boolean topLevel) {
         String type = resource.fhirType();
         String id = MappingSupport.idOf(resource);
+        if (resource instanceof Medication) {
+            // Not a fact: an entry of the medication reference table that requests elsewhere may name.
+            result.countResource();
+            MedicationEntry entry = MedicationReferences.entryOf((Medication) resource, fullUrl);
+            if (entry != null) {
+                result.addMedication(entry);
+            } else {
+                result.countIgnored();
+            }
+            return;
+        }
         if (!MAPPED_TYPES.contains(type)) {
             if (topLevel) {
                 result.countResource();
@@ -213,6 +230,10 @@ public final class FhirMapper {
                 result.countIgnored();
             }
             result.addFacts(facts);
+        } catch (AwaitMedication waiting) {
+            result.await(new AwaitingMedication(waiting.medicationKey, waiting.fact,
+                    FhirParsing.context().newJsonParser().encodeResourceToString(resource)
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         } catch (Rejection r) {
             result.reject(r.about(type, id));
         } catch (RuntimeException e) {

@@ -11,7 +11,7 @@ import java.util.TreeMap;
  * the replayer sends each type and what Kindred subscribes to unless configured otherwise.
  */
 public final class FhirTopics {
-    /** The default topic of each mapped resource type. */
+    /** The default topic of each mapped resource type and of Medication. */
     public static final Map<String, String> BY_TYPE;
     /** Every default input topic, sorted. */
     public static final List<String> DEFAULTS;
@@ -19,6 +19,10 @@ public final class FhirTopics {
     static {
         Map<String, String> byType = new TreeMap<>();
         for (String type : FhirMapper.MAPPED_TYPES) {
+            byType.put(type, forType(type));
+        }
+        // fhir.medication: Medication resources (Bulk Medication.ndjson) that requests refer to.
+        for (String type : FhirMapper.REFERENCE_TYPES) {
             byType.put(type, forType(type));
         }
         BY_TYPE = Map.copyOf(byType);

@@ -13,6 +13,8 @@ import java.util.List;
 public final class MappingResult {
     private final List<ClinicalFact> facts = new ArrayList<>();
     private final List<Rejection> rejections = new ArrayList<>();
+    private final List<MedicationEntry> medications = new ArrayList<>();
+    private final List<AwaitingMedication> awaiting = new ArrayList<>();
     private int resources;
     private int ignored;
     private int context;
@@ -23,6 +25,16 @@ public final class MappingResult {
 
     public List<Rejection> rejections() {
         return Collections.unmodifiableList(rejections);
+    }
+
+    /** Medication resources read (alone or in a Bundle), for the medication reference table. */
+    public List<MedicationEntry> medications() {
+        return Collections.unmodifiableList(medications);
+    }
+
+    /** Treatment facts waiting for a Medication that the record refers to but does not carry. */
+    public List<AwaitingMedication> awaiting() {
+        return Collections.unmodifiableList(awaiting);
     }
 
     /** Resources read from the record (a Bundle counts its entries). */
@@ -42,6 +54,14 @@ public final class MappingResult {
 
     void addFacts(List<ClinicalFact> more) {
         facts.addAll(more);
+    }
+
+    void addMedication(MedicationEntry medication) {
+        medications.add(medication);
+    }
+
+    void await(AwaitingMedication waiting) {
+        awaiting.add(waiting);
     }
 
     void reject(Rejection rejection) {

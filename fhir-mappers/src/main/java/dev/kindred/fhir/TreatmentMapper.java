@@ -23,8 +23,10 @@ import org.hl7.fhir.r4.model.Type;
  * <ul>
  *   <li>code: for medications the RxNorm coding (else the first coding with system and code, e.g. NDC or
  *       SNOMED CT) of {@code medicationCodeableConcept}, or of the Medication that {@code medicationReference}
- *       points at (contained, in the same Bundle, or fetched from the configured FHIR server); a medication
- *       without a code or that cannot be found is rejected unknown-medication. For procedures the SNOMED CT
+ *       points at (contained, in the same Bundle, or fetched from the configured FHIR server); a
+ *       {@code Medication/<id>} reference found nowhere of these gives an {@link AwaitingMedication} instead, to be
+ *       completed when that Medication arrives as a record of its own; a medication without a code, or a
+ *       reference that cannot name a Medication outside its Bundle and is not in it, is rejected unknown-medication. For procedures the SNOMED CT
  *       coding of {@code code}, else the first with system and code; none → missing-code.</li>
  *   <li>status: the resource's status code as sent.</li>
  *   <li>effective time = start: {@code authoredOn} (request; else the dispense validity start), effective[x]
@@ -55,9 +57,9 @@ final class TreatmentMapper {
             end = FhirTimes.toInstant(validity.getEndElement());
         }
         String status = request.hasStatus() ? request.getStatus().toCode() : null;
-        return build(request, patientKey, code, start, end, status,
+        return awaitIfPending(code, build(request, patientKey, code, start, end, status,
                 "entered-in-error".equals(status) || "cancelled".equals(status),
-                MappingSupport.reasons(request.getReasonCode(), request.getReasonReference(), bundle), arrivalTime);
+                MappingSupport.reasons(request.getReasonCode(), request.getReasonReference(), bundle), arrivalTime));
     }
 
     ClinicalFact map(MedicationAdministration administration, String patientKey, BundleContext bundle,
@@ -65,10 +67,18 @@ final class TreatmentMapper {
         Coding code = medicationCode(administration, administration.getMedication(), bundle);
         Instant[] period = period(administration.getEffective());
         String status = administration.hasStatus() ? administration.getStatus().toCode() : null;
-        return build(administration, patientKey, code, period[0], period[1], status,
+        return awaitIfPending(code, build(administration, patientKey, code, period[0], period[1], status,
                 "entered-in-error".equals(status) || "not-done".equals(status),
                 MappingSupport.reasons(administration.getReasonCode(), administration.getReasonReference(), bundle),
-                arrivalTime);
+                arrivalTime));
+    }
+
+    /** A fact whose medication is a reference not at hand waits for it (see {@link MedicationReferences}). */
+    private static ClinicalFact awaitIfPending(Coding code, ClinicalFact fact) {
+        if (MedicationReferences.PENDING.equals(code.getSystem())) {
+            throw new AwaitMedication(code.getCode(), fact);
+        }
+        return fact;
     }
 
     ClinicalFact map(Procedure procedure, String patientKey, BundleContext bundle, Instant arrivalTime) {
@@ -147,6 +157,12 @@ final class TreatmentMapper {
             if (target == null && !ref.regionMatches(true, 0, "urn:", 0, 4) && fetcher.enabled()) {
                 target = fetcher.fetch(ref);
             }
+        }
+        String key = MedicationReferences.keyOf(ref);
+        if (target == null && key != null) {
+            // A Medication sent as a record of its own (Bulk Medication.ndjson, a server's separate resource):
+            // the fact waits for it in the topology's medication table instead of being lost.
+            return new Coding(MedicationReferences.PENDING, key, null);
         }
         if (!(target instanceof Medication)) {
             throw new Rejection(RejectionReason.UNKNOWN_MEDICATION, type + " medicationReference " + describe(ref)

@@ -179,7 +179,9 @@ class ResourceMappersTest {
         MappingResult result = map(bundle("transaction", "urn:uuid:9a1f", medication, "urn:uuid:m3", request,
                 "urn:uuid:cc", cond));
         assertThat(result.rejections()).isEmpty();
-        assertThat(result.contextResources()).isEqualTo(1); // the Medication
+        // The Medication also goes to the reference table, for requests in other records.
+        assertThat(result.medications()).containsExactly(
+                new MedicationEntry("Medication/9a1f", "http://www.nlm.nih.gov/research/umls/rxnorm", "1535362", null));
         ClinicalFact treatment = result.facts().stream().filter(f -> f.getKind() == FactKind.TREATMENT).findFirst()
                 .orElseThrow();
         assertThat(treatment.getCode()).isEqualTo("1535362");
@@ -189,12 +191,26 @@ class ResourceMappersTest {
     }
 
     @Test
-    void medicationThatCannotBeFoundIsRejectedUnknownMedication() {
+    void aMedicationReferenceNotAtHandWaitsForTheMedicationOtherwiseUnknownMedication() {
         String json = medicationRequest("m4", "Patient/p1", "1", "active", "2020-01-01")
                 .replaceAll("\"medicationCodeableConcept\":\\{.*?\\]\\}", "\"medicationReference\":{\"reference\":\"Medication/77\"}");
-        Rejection r = rejected(json);
+        MappingResult waiting = map(json);
+        assertThat(waiting.facts()).isEmpty();
+        assertThat(waiting.rejections()).isEmpty();
+        assertThat(waiting.awaiting()).hasSize(1);
+        AwaitingMedication awaiting = waiting.awaiting().get(0);
+        assertThat(awaiting.medicationKey()).isEqualTo("Medication/77");
+        assertThat(awaiting.fact().getPatientKey()).isEqualTo("p1");
+        assertThat(new String(awaiting.resourceJson(), java.nio.charset.StandardCharsets.UTF_8)).contains("\"m4\"");
+        ClinicalFact completed = MedicationReferences.complete(awaiting.fact(),
+                new MedicationEntry("Medication/77", "http://www.nlm.nih.gov/research/umls/rxnorm", "860975", "x"));
+        assertThat(completed.getCode()).isEqualTo("860975");
+        assertThat(completed.getSourceResourceId()).isEqualTo("m4");
+
+        // A urn:uuid reference outside its Bundle can name nothing elsewhere: rejected at once.
+        Rejection r = rejected(json.replace("Medication/77", "urn:uuid:77"));
         assertThat(r.reason()).isEqualTo(RejectionReason.UNKNOWN_MEDICATION);
-        assertThat(r.getMessage()).contains("Medication/77");
+        assertThat(r.getMessage()).contains("urn:uuid:77");
         assertThat(r.resourceId()).isEqualTo("m4");
 
         String textOnly = medicationRequest("m5", "Patient/p1", "1", "active", "2020-01-01")

@@ -117,6 +117,16 @@ public final class KindredConfig extends AbstractConfig {
     private static final String FHIR_SERVER_TIMEOUT_DOC = "Connect and request timeout of each fetch from the FHIR"
             + " server, in milliseconds; a fetch that takes longer is dead-lettered as fetch-failed.";
 
+    public static final String MEDICATION_WAIT_MS_CONFIG = "kindred.medication.wait.ms";
+    private static final String MEDICATION_WAIT_MS_DOC = "How long (wall clock, in milliseconds) a MedicationRequest"
+            + " or MedicationAdministration whose medicationReference names a Medication not yet received waits for"
+            + " it; when that Medication arrives (on any input topic) the treatment is resolved, else it is"
+            + " dead-lettered as unknown-medication once this time has passed.";
+
+    public static final String MEDICATION_WAIT_MAX_CONFIG = "kindred.medication.wait.max";
+    private static final String MEDICATION_WAIT_MAX_DOC = "Most treatments that may wait for their Medication at"
+            + " once, per stream task; one more is dead-lettered as unknown-medication at once.";
+
     public static final String SUPPRESSION_DAYS_CONFIG = "kindred.alert.suppression.days";
     private static final String SUPPRESSION_DAYS_DOC = "A patient's alert with the same cause (feature and side of"
             + " its range, diagnosis code, or imaging code) as one published less than this many days earlier, in"
@@ -179,6 +189,10 @@ public final class KindredConfig extends AbstractConfig {
             .define(FHIR_SERVER_BASE_URL_CONFIG, Type.STRING, "", Importance.MEDIUM, FHIR_SERVER_BASE_URL_DOC)
             .define(FHIR_SERVER_TIMEOUT_CONFIG, Type.INT, 10_000, Range.between(1, 600_000), Importance.LOW,
                     FHIR_SERVER_TIMEOUT_DOC)
+            .define(MEDICATION_WAIT_MS_CONFIG, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM,
+                    MEDICATION_WAIT_MS_DOC)
+            .define(MEDICATION_WAIT_MAX_CONFIG, Type.INT, 100_000, Range.atLeast(0), Importance.LOW,
+                    MEDICATION_WAIT_MAX_DOC)
             .define(SUPPRESSION_DAYS_CONFIG, Type.INT, 30, Range.atLeast(0), Importance.MEDIUM, SUPPRESSION_DAYS_DOC)
             .define(SILENT_DIAGNOSIS_TAGS_CONFIG, Type.LIST, PatientStateUpdater.DEFAULT_SILENT_DIAGNOSIS_TAGS,
                     Importance.LOW, SILENT_DIAGNOSIS_TAGS_DOC)
@@ -240,6 +254,11 @@ public final class KindredConfig extends AbstractConfig {
 
     public List<String> silentDiagnosisTags() {
         return getList(SILENT_DIAGNOSIS_TAGS_CONFIG);
+    }
+
+    /** How long a treatment waits for the Medication it refers to (kindred.medication.wait.ms). */
+    public Duration medicationWait() {
+        return Duration.ofMillis(getLong(MEDICATION_WAIT_MS_CONFIG));
     }
 
     public Duration vectorPublishInterval() {

@@ -3,6 +3,7 @@ package dev.kindred.topology;
 import dev.kindred.avro.ClinicalAlert;
 import dev.kindred.avro.ClinicalFact;
 import dev.kindred.avro.DeadLetter;
+import dev.kindred.avro.MedicationLink;
 import dev.kindred.avro.PatientStatePart;
 import dev.kindred.avro.PatientVector;
 import dev.kindred.serde.RegistryAvroSerde;
@@ -22,6 +23,7 @@ public final class KindredTopics {
     private final Topic<String, DeadLetter> deadLetters;
     private final Serde<ClinicalFact> fact;
     private final Serde<PatientStatePart> stateParts;
+    private final Serde<MedicationLink> medicationLink;
 
     public KindredTopics(KindredConfig config) {
         var registry = config.originals();
@@ -34,6 +36,7 @@ public final class KindredTopics {
                 RegistryAvroSerde.specific(DeadLetter.class, registry, false));
         this.fact = RegistryAvroSerde.specific(ClinicalFact.class, registry, false);
         this.stateParts = RegistryAvroSerde.specific(PatientStatePart.class, registry, false);
+        this.medicationLink = RegistryAvroSerde.specific(MedicationLink.class, registry, false);
     }
 
     /** The FHIR input topics: raw bytes, any resource type on any of them. */
@@ -59,6 +62,11 @@ public final class KindredTopics {
     /** Facts on the internal repartition topic. */
     public Serde<ClinicalFact> fact() {
         return fact;
+    }
+
+    /** Medications and the treatments waiting for them, on their repartition topic and in their stores. */
+    public Serde<MedicationLink> medicationLink() {
+        return medicationLink;
     }
 
     /** Patient state in its store and changelog, in parts (see {@code PatientStateStore}). */

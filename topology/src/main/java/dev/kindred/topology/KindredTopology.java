@@ -13,6 +13,7 @@ import dev.kindred.topology.internals.DeadLetterExceptionHandler;
 import dev.kindred.topology.internals.FhirMappingProcessor;
 import dev.kindred.topology.internals.IndexUpdateProcessor;
 import dev.kindred.topology.internals.Mapped;
+import dev.kindred.topology.internals.MedicationResolver;
 import dev.kindred.topology.internals.PatientStateStoreBuilder;
 import dev.kindred.topology.internals.OutcomesCodec;
 import dev.kindred.topology.internals.PatientStateProcessor;
@@ -36,8 +37,10 @@ import org.apache.kafka.streams.state.Stores;
  * The Kindred topology, built by one static function that the runnable app and the tests both call.
  *
  * <pre>
- *  input topics ─▶ map-fhir ─┬─ facts ─▶ repartition by patient ─▶ patient-state ─┬─ vectors ─▶ cds.patient-vectors
- *                            └─ rejected ─▶ cds.dead-letter                         └─ alerts  ─▶ cds.alerts
+ *  input topics ─▶ map-fhir ─┬─ facts ──────────────────────────────┬─▶ repartition by patient ─▶ patient-state ─┬─ vectors ─▶ cds.patient-vectors
+ *                            ├─ medication links ─▶ repartition by   │                                           └─ alerts  ─▶ cds.alerts
+ *                            │    Medication/id ─▶ resolve-medication ┴─ unresolved ─┐
+ *                            └─ rejected ─────────────────────────────────────────────┴─▶ cds.dead-letter
  *  cds.patient-vectors ─▶ index-update ─▶ global index store (searched by patient-state)
  * </pre>
  */
@@ -50,6 +53,10 @@ public final class KindredTopology {
      * outcome windows, and patients whose vectors wait to be published.
      */
     public static final String SCHEDULE_STORE = "patient-schedule";
+    /** The medication reference table: Medication/<id> → its coding. */
+    public static final String MEDICATION_STORE = "medications";
+    /** Treatments waiting for the Medication they refer to, under Medication/<id> + NUL + their source. */
+    public static final String MEDICATION_WAITING_STORE = "medication-waiting";
 
     private KindredTopology() {
     }
@@ -87,12 +94,35 @@ public final class KindredTopology {
 
         Map<String, KStream<String, Mapped>> byOutcome = mapped.split(Named.as("mapped-"))
                 .branch((key, value) -> value.isFact(), Branched.as("facts"))
+                .branch((key, value) -> value.isMedicationLink(), Branched.as("medication-links"))
                 .defaultBranch(Branched.as("rejected"));
+
+        // Medication references: Medications and the treatments that name them meet on one partition by
+        // Medication/<id>, in a partitioned table, rather than in a global table. A global store is written
+        // only from its own source topic (Medications arrive on any input topic and in Bundles), and it is
+        // filled on another thread, so a request could not wait for "its" Medication deterministically; here
+        // the table and the waiting treatments are changelogged stores of one task, exactly-once with the rest.
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MEDICATION_STORE),
+                Serdes.String(), topics.medicationLink()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MEDICATION_WAITING_STORE),
+                Serdes.String(), topics.medicationLink()));
+        Map<String, KStream<String, Mapped>> resolved = byOutcome.get("mapped-medication-links")
+                .mapValues(Mapped::medicationLink, Named.as("medication-link"))
+                .repartition(Repartitioned.with(Serdes.String(), topics.medicationLink()).withName("medications-by-id"))
+                .process(() -> new MedicationResolver(MEDICATION_STORE, MEDICATION_WAITING_STORE,
+                                config.medicationWait(), config.getInt(KindredConfig.MEDICATION_WAIT_MAX_CONFIG)),
+                        Named.as("resolve-medication"), MEDICATION_STORE, MEDICATION_WAITING_STORE)
+                .split(Named.as("medication-"))
+                .branch((key, value) -> value.isFact(), Branched.as("facts"))
+                .defaultBranch(Branched.as("rejected"));
+
         byOutcome.get("mapped-rejected")
+                .merge(resolved.get("medication-rejected"), Named.as("all-rejected"))
                 .mapValues(Mapped::deadLetter, Named.as("dead-letter-record"))
                 .to(topics.deadLetters().name(), topics.deadLetters().produced("dead-letter-sink"));
 
         KStream<String, SpecificRecord> changes = byOutcome.get("mapped-facts")
+                .merge(resolved.get("medication-facts"), Named.as("all-facts"))
                 .mapValues(Mapped::fact, Named.as("fact"))
                 .repartition(Repartitioned.with(Serdes.String(), topics.fact()).withName("facts-by-patient"))
                 .process(() -> new PatientStateProcessor(PATIENT_STATE_STORE, INDEX_STORE, SCHEDULE_STORE, pipeline,

@@ -1,5 +1,6 @@
 package dev.kindred.connectors.replay;
 
+import dev.kindred.fhir.FhirMapper;
 import dev.kindred.fhir.FhirTopics;
 import dev.kindred.fhir.PatientReferences;
 import dev.kindred.connectors.files.FhirFileReader;
@@ -36,8 +37,9 @@ import java.util.stream.Stream;
  * demo or a test sees a hospital's history unfold as it happened (Patients first, then everything else
  * by effective time).
  *
- * <p>Order: a stable sort by {@link FhirResourceRecord#eventTime()}, records without a time first (Patients,
- * unparseable input), ties in reading order. Routing: {@code topicByType} maps {@code resourceType} to a
+ * <p>Order: Medication resources first (what requests refer to, see {@link FhirMapper#REFERENCE_TYPES}), then a
+ * stable sort by {@link FhirResourceRecord#eventTime()}, records without a time first (Patients, unparseable
+ * input), ties in reading order. Routing: {@code topicByType} maps {@code resourceType} to a
  * topic; types not in the map are skipped and counted; unparseable input goes to its own topic (where the
  * stream dead-letters it) or, when there is none, is skipped and counted. Key: the id part of the patient reference ({@code Patient/123},
  * {@code https://x/fhir/Patient/123/_history/2}, {@code urn:uuid:123} all give {@code 123}), else null;
@@ -172,6 +174,11 @@ public final class EventTimeReplayer {
         }
     }
 
+    /** Unparseable records have no type; the immutable set would throw on null. */
+    private static boolean isReferenceType(String resourceType) {
+        return resourceType != null && FhirMapper.REFERENCE_TYPES.contains(resourceType);
+    }
+
     private record Routed(String topic, FhirResourceRecord record) {
         Instant eventTime() {
             return record.eventTime();
@@ -180,7 +187,10 @@ public final class EventTimeReplayer {
 
     private Summary send(Collector collector, Progress progress, FhirFileReader.Stats readStats) {
         List<Routed> routed = collector.routed;
-        routed.sort(Comparator.comparing(Routed::eventTime, Comparator.nullsFirst(Comparator.naturalOrder())));
+        // Medications first, whatever time they carry: the requests that name them resolve on arrival instead
+        // of waiting in the stream's medication store.
+        routed.sort(Comparator.comparing((Routed r) -> !isReferenceType(r.record().resourceType()))
+                .thenComparing(Routed::eventTime, Comparator.nullsFirst(Comparator.naturalOrder())));
         if (!collector.skippedTypes.isEmpty()) {
             log.info("Skipping {} records without a topic: {}", collector.skipped, collector.skippedTypes);
         }

@@ -140,13 +140,31 @@ public final class SyntheaFeed {
      */
     public static synchronized Path generate(int patients, long seed, Instant referenceTime, Path workDir,
                                              Path modulesDir) {
+        return generate(patients, seed, referenceTime, workDir, modulesDir, false);
+    }
+
+    /**
+     * As {@link #generate(int, long, Path)}, exported as a FHIR Bulk Data export instead of Bundles: one NDJSON file
+     * per resource type ({@code Patient.ndjson}, {@code Observation.ndjson}, {@code Medication.ndjson} …) with
+     * {@code Type/id} references between them; a MedicationRequest names its Medication by
+     * {@code medicationReference} to a separate Medication resource where Synthea models one.
+     *
+     * @return the directory holding the NDJSON files, under {@code workDir/synthea-p<N>-s<seed>-r<yyyyMMdd>-bulk}
+     */
+    public static synchronized Path generateBulk(int patients, long seed, Path workDir) {
+        return generate(patients, seed, DEFAULT_REFERENCE_TIME, workDir, null, true);
+    }
+
+    private static Path generate(int patients, long seed, Instant referenceTime, Path workDir, Path modulesDir,
+                                 boolean bulk) {
         if (patients < 1) {
             throw new IllegalArgumentException("patients must be at least 1, got " + patients);
         }
         Path modules = modulesDir == null ? null : modulesDir.toAbsolutePath().normalize();
         String fingerprint = modules == null ? null : fingerprint(modules);
         String name = "synthea-p" + patients + "-s" + seed + "-r" + DAY.format(referenceTime)
-                + (fingerprint == null ? "" : "-m" + fingerprint.substring(0, FINGERPRINT_DIGITS));
+                + (fingerprint == null ? "" : "-m" + fingerprint.substring(0, FINGERPRINT_DIGITS))
+                + (bulk ? "-bulk" : "");
         Path dir = workDir.toAbsolutePath().normalize().resolve(name);
         Path fhir = dir.resolve("fhir");
         if (Files.isRegularFile(dir.resolve(MARKER)) && Files.isDirectory(fhir)) {
@@ -165,7 +183,7 @@ public final class SyntheaFeed {
             java.io.PrintStream stdout = System.out;
             System.setOut(System.err);
             try {
-                generator = run(patients, seed, referenceTime, tmp, modules);
+                generator = run(patients, seed, referenceTime, tmp, modules, bulk);
             } finally {
                 System.setOut(stdout);
             }
@@ -175,9 +193,10 @@ public final class SyntheaFeed {
             int dead = generator.stats.get("dead").get();
             long files;
             try (Stream<Path> list = Files.list(tmp.resolve("fhir"))) {
-                files = list.filter(p -> p.toString().endsWith(".json")).count();
+                files = list.filter(p -> p.toString().endsWith(bulk ? ".ndjson" : ".json")).count();
             }
-            if (alive < patients || files < patients) {
+            if (alive < patients || (bulk ? !Files.isRegularFile(tmp.resolve("fhir").resolve("Patient.ndjson"))
+                    : files < patients)) {
                 throw new IllegalStateException("Synthea produced " + alive + " living patients and " + files
                         + " files for " + patients + " asked (seed " + seed + "); see its stack traces on stderr");
             }
@@ -192,10 +211,13 @@ public final class SyntheaFeed {
         }
     }
 
-    private static Generator run(int patients, long seed, Instant referenceTime, Path baseDir, Path modulesDir) {
+    private static Generator run(int patients, long seed, Instant referenceTime, Path baseDir, Path modulesDir,
+                                 boolean bulk) {
         for (Map.Entry<String, String> e : settings(baseDir).entrySet()) {
             Config.set(e.getKey(), e.getValue());
         }
+        // Read per export (also for Type/id instead of urn:uuid references), so it may change between runs.
+        Config.set("exporter.fhir.bulk_data", Boolean.toString(bulk));
         // Options read some Config values when constructed: build them after setting Config.
         Generator.GeneratorOptions options = new Generator.GeneratorOptions();
         options.population = patients;

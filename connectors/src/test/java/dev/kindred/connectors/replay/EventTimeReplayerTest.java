@@ -91,6 +91,25 @@ class EventTimeReplayerTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void medicationsGoFirstEvenWithATimeSoRequestsNamingThemResolveOnArrival() {
+        Map<String, String> topics = Map.of("Patient", "fhir.patient", "MedicationRequest", "fhir.medicationrequest",
+                "Medication", "fhir.medication");
+        Stream<FhirResourceRecord> records = Stream.of(
+                record("Patient", "p1", null, "Patient/p1"),
+                record("MedicationRequest", "mr1", Instant.parse("2019-01-01T00:00:00Z"), "Patient/p1"),
+                // e.g. a Medication carrying meta.lastUpdated, later than the request that names it
+                record("Medication", "m1", Instant.parse("2024-01-01T00:00:00Z"), null),
+                record("Medication", "m2", null, null));
+
+        new EventTimeReplayer(producer, topics, null).replay(records, EventTimeReplayer.Progress.none());
+
+        assertThat(producer.history()).extracting(ProducerRecord::topic, EventTimeReplayerTest::id).containsExactly(
+                tuple("fhir.medication", "m2"), tuple("fhir.medication", "m1"), tuple("fhir.patient", "p1"),
+                tuple("fhir.medicationrequest", "mr1"));
+    }
+
+    @Test
     void withoutAnUnparseableTopicUnmappedAndUnreadableRecordsAreSkippedAndCounted() {
         Stream<FhirResourceRecord> records = Stream.of(
                 record("Claim", "c1", null, null),
