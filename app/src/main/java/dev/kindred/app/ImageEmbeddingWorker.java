@@ -102,7 +102,7 @@ public final class ImageEmbeddingWorker implements AutoCloseable {
     public static ImageEmbeddingWorker startIfConfigured(KindredConfig config, Map<?, ?> settings)
             throws ImagingException {
         Properties properties = new Properties();
-        properties.putAll(settings);
+        settings.forEach((k, v) -> properties.setProperty(String.valueOf(k), String.valueOf(v)));
         ImagingConfig imaging = ImagingConfig.fromProperties(properties).orElse(null);
         if (imaging == null) {
             return null;
