@@ -74,9 +74,23 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         ApiServer http = server;
+        ImageEmbeddingWorker imaging;
+        try {
+            imaging = ImageEmbeddingWorker.startIfConfigured(service.config(), settings);
+        } catch (dev.kindred.imaging.ImagingException | RuntimeException e) {
+            System.err.println("kindred run: the image model cannot be used: " + e.getMessage());
+            if (http != null) {
+                http.close();
+            }
+            service.close();
+            return 2;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (http != null) {
                 http.close();
+            }
+            if (imaging != null) {
+                imaging.close();
             }
             service.close();
         }, "kindred-shutdown"));

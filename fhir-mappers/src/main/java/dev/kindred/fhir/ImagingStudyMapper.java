@@ -1,6 +1,7 @@
 package dev.kindred.fhir;
 
 import dev.kindred.avro.ClinicalFact;
+import dev.kindred.avro.DicomImageRef;
 import dev.kindred.avro.FactKind;
 import dev.kindred.avro.ImagingFacts;
 import dev.kindred.fhir.catalog.ImagingSpace;
@@ -26,10 +27,16 @@ import org.hl7.fhir.r4.model.ImagingStudy.ImagingStudySeriesComponent;
  *       (ISSUED), else the arrival time;</li>
  *   <li>code: the first procedure code, else the first modality (system DICOM DCM); neither → missing-code;</li>
  *   <li>embedding: see {@link ImageEmbedding};</li>
+ *   <li>study UID: the identifier of system {@code urn:dicom:uid} (without {@code urn:oid:}); images: the
+ *       series' instances with their UIDs, at most {@value #MAX_IMAGES} (what an embedder may fetch);</li>
  *   <li>status entered-in-error or cancelled retracts the study.</li>
  * </ul>
  */
 final class ImagingStudyMapper {
+    /** Bounds the instance list a fact carries; the embedder fetches fewer still (one per series by default). */
+    static final int MAX_IMAGES = 64;
+    private static final String DICOM_UID_SYSTEM = "urn:dicom:uid";
+
     private final ImagingSpace space;
 
     ImagingStudyMapper(ImagingSpace space) {
@@ -92,6 +99,8 @@ final class ImagingStudyMapper {
                 .setSeries(study.hasNumberOfSeries() ? study.getNumberOfSeries() : study.getSeries().size())
                 .setInstances(study.hasNumberOfInstances() ? study.getNumberOfInstances() : instancesFromSeries)
                 .setEmbedding(embedding)
+                .setStudyUid(studyUid(study))
+                .setImages(images(study))
                 .build();
         return MappingSupport.fact(FactKind.IMAGING, patientKey, study,
                         MappingSupport.When.of(started != null ? started : seriesStart, updated, arrivalTime))
@@ -102,5 +111,37 @@ final class ImagingStudyMapper {
                 .setRetracted("entered-in-error".equals(status) || "cancelled".equals(status))
                 .setImaging(facts)
                 .build();
+    }
+
+    private static String studyUid(ImagingStudy study) {
+        for (var id : study.getIdentifier()) {
+            if (DICOM_UID_SYSTEM.equals(id.getSystem()) && id.hasValue()) {
+                String value = id.getValue();
+                return value.startsWith("urn:oid:") ? value.substring("urn:oid:".length()) : value;
+            }
+        }
+        return null;
+    }
+
+    private static List<DicomImageRef> images(ImagingStudy study) {
+        List<DicomImageRef> images = new ArrayList<>();
+        for (ImagingStudySeriesComponent series : study.getSeries()) {
+            String modality = series.getModality() != null && series.getModality().hasCode()
+                    ? series.getModality().getCode() : null;
+            for (var instance : series.getInstance()) {
+                if (images.size() == MAX_IMAGES) {
+                    return images;
+                }
+                if (series.hasUid() && instance.hasUid()) {
+                    images.add(DicomImageRef.newBuilder()
+                            .setSeriesUid(series.getUid())
+                            .setModality(modality)
+                            .setSopInstanceUid(instance.getUid())
+                            .setNumber(instance.hasNumber() ? instance.getNumber() : null)
+                            .build());
+                }
+            }
+        }
+        return images;
     }
 }

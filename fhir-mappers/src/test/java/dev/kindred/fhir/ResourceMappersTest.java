@@ -11,6 +11,8 @@ import static dev.kindred.fhir.testing.FhirJson.procedure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kindred.avro.ClinicalFact;
+import dev.kindred.avro.DicomImageRef;
+import dev.kindred.avro.ImagingFacts;
 import dev.kindred.avro.EffectiveTimeSource;
 import dev.kindred.avro.FactKind;
 import dev.kindred.fhir.testing.FhirJson;
@@ -290,6 +292,33 @@ class ResourceMappersTest {
         assertThat(fact.getImaging().getSeries()).isEqualTo(2);
         assertThat(fact.getImaging().getInstances()).isEqualTo(4);
         assertThat(fact.getImaging().getEmbedding()).isNull();
+    }
+
+    @Test
+    void imagingStudyOfTheSpecNamesItsDicomStudyAndInstancesForTheEmbedder() {
+        // The identifier and series of the spec's example-xr (r4-ImagingStudy-example-xr.json).
+        String json = """
+                {"resourceType":"ImagingStudy","id":"example-xr","status":"available",
+                 "identifier":[{"use":"official","system":"urn:dicom:uid",
+                   "value":"urn:oid:2.16.124.113543.6003.1154777499.30246.19789.3503430046"},
+                  {"use":"secondary","value":"55551234"}],
+                 "modality":[{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"DX"}],
+                 "subject":{"reference":"Patient/dicom"},"started":"2017-01-01T11:01:20+03:00",
+                 "series":[{"uid":"2.16.124.113543.6003.1154777499.30246.19789.3503430045.1","number":3,
+                   "modality":{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"DX"},
+                   "instance":[{"uid":"2.16.124.113543.6003.1154777499.30246.19789.3503430045.1.1","number":1,
+                     "sopClass":{"system":"urn:ietf:rfc:3986","code":"urn:oid:1.2.840.10008.5.1.4.1.1.2"}},
+                    {"uid":"2.16.124.113543.6003.1154777499.30246.19789.3503430045.1.2","number":2,
+                     "sopClass":{"system":"urn:ietf:rfc:3986","code":"urn:oid:1.2.840.10008.5.1.4.1.1.2"}}]}]}""";
+        ImagingFacts facts = single(json).getImaging();
+        assertThat(facts.getStudyUid()).isEqualTo("2.16.124.113543.6003.1154777499.30246.19789.3503430046");
+        assertThat(facts.getImages()).extracting(DicomImageRef::getSopInstanceUid).containsExactly(
+                "2.16.124.113543.6003.1154777499.30246.19789.3503430045.1.1",
+                "2.16.124.113543.6003.1154777499.30246.19789.3503430045.1.2");
+        assertThat(facts.getImages()).allSatisfy(i -> {
+            assertThat(i.getSeriesUid()).isEqualTo("2.16.124.113543.6003.1154777499.30246.19789.3503430045.1");
+            assertThat(i.getModality()).isEqualTo("DX");
+        });
     }
 
     @Test

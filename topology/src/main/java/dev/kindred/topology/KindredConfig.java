@@ -39,6 +39,17 @@ public final class KindredConfig extends AbstractConfig {
     public static final String DEFAULT_DEAD_LETTER_TOPIC = "cds.dead-letter";
     public static final String DEFAULT_FEEDBACK_TOPIC = "cds.feedback";
 
+    public static final String IMAGING_MODEL_PATH_CONFIG = "kindred.imaging.model.path";
+    private static final String IMAGING_MODEL_PATH_DOC = "The image model (TorchScript or ONNX) of the imaging"
+            + " embedder; set, ImagingStudies that list DICOM instances get an embedding computed off the stream"
+            + " (the other kindred.imaging.* settings: imaging/README.md). Empty: imaging embedding is off.";
+    public static final String IMAGING_REQUESTS_TOPIC_CONFIG = "kindred.imaging.topic.requests";
+    private static final String IMAGING_REQUESTS_TOPIC_DOC = "Internal topic of IMAGING facts awaiting an image"
+            + " embedding, keyed by patient: written in the stream's transaction, so a request survives a crash.";
+    public static final String IMAGING_EMBEDDINGS_TOPIC_CONFIG = "kindred.imaging.topic.embeddings";
+    private static final String IMAGING_EMBEDDINGS_TOPIC_DOC = "Internal topic of IMAGING facts with their computed"
+            + " embedding, keyed by patient; the topology reads it like any other fact.";
+
     public static final String VECTORS_TOPIC_CONFIG = "kindred.topic.patient-vectors";
     private static final String VECTORS_TOPIC_DOC = "Compacted topic of patient vectors, keyed by patient key;"
             + " a tombstone erases the patient. Feeds the index stores of every instance.";
@@ -167,6 +178,11 @@ public final class KindredConfig extends AbstractConfig {
             .define(VECTORS_TOPIC_CONFIG, Type.STRING, DEFAULT_VECTORS_TOPIC, Importance.HIGH, VECTORS_TOPIC_DOC)
             .define(ALERTS_TOPIC_CONFIG, Type.STRING, DEFAULT_ALERTS_TOPIC, Importance.HIGH, ALERTS_TOPIC_DOC)
             .define(DEAD_LETTER_TOPIC_CONFIG, Type.STRING, DEFAULT_DEAD_LETTER_TOPIC, Importance.HIGH, DEAD_LETTER_TOPIC_DOC)
+            .define(IMAGING_MODEL_PATH_CONFIG, Type.STRING, "", Importance.MEDIUM, IMAGING_MODEL_PATH_DOC)
+            .define(IMAGING_REQUESTS_TOPIC_CONFIG, Type.STRING, "kindred.imaging-requests", Importance.LOW,
+                    IMAGING_REQUESTS_TOPIC_DOC)
+            .define(IMAGING_EMBEDDINGS_TOPIC_CONFIG, Type.STRING, "kindred.imaging-embeddings", Importance.LOW,
+                    IMAGING_EMBEDDINGS_TOPIC_DOC)
             .define(FEEDBACK_TOPIC_CONFIG, Type.STRING, DEFAULT_FEEDBACK_TOPIC, Importance.MEDIUM, FEEDBACK_TOPIC_DOC)
             .define(ALERT_NEIGHBOURS_CONFIG, Type.INT, 10, Range.between(1, 1000), Importance.MEDIUM,
                     ALERT_NEIGHBOURS_DOC)
@@ -273,7 +289,13 @@ public final class KindredConfig extends AbstractConfig {
                 .suppressionWindow(suppressionWindow())
                 .silentDiagnosisTags(silentDiagnosisTags())
                 .recommend(new Recommender.Settings(getInt(MIN_SUPPORT_CONFIG), getInt(MAX_RECOMMENDATIONS_CONFIG)))
+                .awaitImageEmbeddings(imagingEmbedding())
                 .build();
+    }
+
+    /** Whether an image model is configured: studies listing DICOM instances then get embeddings computed. */
+    public boolean imagingEmbedding() {
+        return !getString(IMAGING_MODEL_PATH_CONFIG).isBlank();
     }
 
     public HnswParameters hnswParameters() {

@@ -24,6 +24,8 @@ public final class KindredTopics {
     private final Serde<ClinicalFact> fact;
     private final Serde<PatientStatePart> stateParts;
     private final Serde<MedicationLink> medicationLink;
+    private final Topic<String, ClinicalFact> imagingRequests;
+    private final Topic<String, ClinicalFact> imagingEmbeddings;
 
     public KindredTopics(KindredConfig config) {
         var registry = config.originals();
@@ -37,6 +39,10 @@ public final class KindredTopics {
         this.fact = RegistryAvroSerde.specific(ClinicalFact.class, registry, false);
         this.stateParts = RegistryAvroSerde.specific(PatientStatePart.class, registry, false);
         this.medicationLink = RegistryAvroSerde.specific(MedicationLink.class, registry, false);
+        this.imagingRequests = new Topic<>(config.getString(KindredConfig.IMAGING_REQUESTS_TOPIC_CONFIG),
+                Serdes.String(), fact);
+        this.imagingEmbeddings = new Topic<>(config.getString(KindredConfig.IMAGING_EMBEDDINGS_TOPIC_CONFIG),
+                Serdes.String(), fact);
     }
 
     /** The FHIR input topics: raw bytes, any resource type on any of them. */
@@ -72,5 +78,15 @@ public final class KindredTopics {
     /** Patient state in its store and changelog, in parts (see {@code PatientStateStore}). */
     public Serde<PatientStatePart> stateParts() {
         return stateParts;
+    }
+
+    /** IMAGING facts whose study awaits an image embedding, keyed by patient (imaging embedding on). */
+    public Topic<String, ClinicalFact> imagingRequests() {
+        return imagingRequests;
+    }
+
+    /** IMAGING facts with the embedding the embedder computed, keyed by patient; read like any fact. */
+    public Topic<String, ClinicalFact> imagingEmbeddings() {
+        return imagingEmbeddings;
     }
 }

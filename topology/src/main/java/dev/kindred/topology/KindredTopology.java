@@ -1,6 +1,12 @@
 package dev.kindred.topology;
 
 import dev.kindred.avro.ClinicalAlert;
+import dev.kindred.avro.ClinicalFact;
+import dev.kindred.avro.FactKind;
+import dev.kindred.avro.ImagingFacts;
+import dev.kindred.clinical.patient.PatientVectorizer;
+import dev.kindred.index.Quantization;
+import java.util.TreeMap;
 import dev.kindred.avro.PatientVector;
 import dev.kindred.avro.TreatmentOutcome;
 import dev.kindred.clinical.outcomes.OutcomeRules;
@@ -75,7 +81,7 @@ public final class KindredTopology {
                         .withSourceTopic(topics.vectors().name())
                         .withSnapshots(config.getBoolean(KindredConfig.INDEX_SNAPSHOTS_CONFIG))
                         .withTuning(config.indexTuning())
-                        .withQuantization(config.indexQuantization()),
+                        .withQuantization(quantization(config, catalog)),
                 topics.vectors().name(),
                 topics.vectors().consumed("patient-vectors-source"),
                 () -> new IndexUpdateProcessor(INDEX_STORE));
@@ -121,9 +127,18 @@ public final class KindredTopology {
                 .mapValues(Mapped::deadLetter, Named.as("dead-letter-record"))
                 .to(topics.deadLetters().name(), topics.deadLetters().produced("dead-letter-sink"));
 
-        KStream<String, SpecificRecord> changes = byOutcome.get("mapped-facts")
+        KStream<String, ClinicalFact> facts = byOutcome.get("mapped-facts")
                 .merge(resolved.get("medication-facts"), Named.as("all-facts"))
-                .mapValues(Mapped::fact, Named.as("fact"))
+                .mapValues(Mapped::fact, Named.as("fact"));
+        if (config.imagingEmbedding()) {
+            // Requests leave in the stream's transaction and results come back as facts: what is durable is the
+            // request (re-read by the embedder until its result or dead letter is committed), not a callback.
+            facts.filter((key, fact) -> awaitsEmbedding(fact), Named.as("awaits-image-embedding"))
+                    .to(topics.imagingRequests().name(), topics.imagingRequests().produced("imaging-requests-sink"));
+            facts = facts.merge(builder.stream(topics.imagingEmbeddings().name(),
+                    topics.imagingEmbeddings().consumed("imaging-embeddings-source")), Named.as("with-image-embeddings"));
+        }
+        KStream<String, SpecificRecord> changes = facts
                 .repartition(Repartitioned.with(Serdes.String(), topics.fact()).withName("facts-by-patient"))
                 .process(() -> new PatientStateProcessor(PATIENT_STATE_STORE, INDEX_STORE, SCHEDULE_STORE, pipeline,
                         config.vectorPublishInterval()), Named.as("patient-state"), PATIENT_STATE_STORE, SCHEDULE_STORE);
@@ -140,6 +155,27 @@ public final class KindredTopology {
                 .to(topics.alerts().name(), topics.alerts().produced("alerts-sink"));
 
         return builder.build();
+    }
+
+    /** An IMAGING fact naming DICOM instances but carrying no embedding: the embedder is asked for one. */
+    static boolean awaitsEmbedding(ClinicalFact fact) {
+        ImagingFacts imaging = fact.getImaging();
+        return fact.getKind() == FactKind.IMAGING && !fact.getRetracted() && imaging != null
+                && imaging.getStudyUid() != null && !imaging.getImages().isEmpty()
+                && (imaging.getEmbedding() == null || imaging.getEmbedding().isEmpty());
+    }
+
+    /**
+     * Quantization per space as configured; with imaging embedding on, the image-embedding space defaults to int8
+     * (a 2,048-d float vector is 8 KB; int8 with float rescoring keeps about a quarter of that in the graph).
+     */
+    static Map<String, Quantization> quantization(KindredConfig config, FeatureCatalog catalog) {
+        Map<String, Quantization> bySpace = new TreeMap<>(config.indexQuantization());
+        if (config.imagingEmbedding()) {
+            bySpace.putIfAbsent(new PatientVectorizer(catalog).embeddingSpace(),
+                    Quantization.int8());
+        }
+        return bySpace;
     }
 
     /** The catalog named by kindred.catalog.path, or the built-in one. */

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates the topics Kindred reads and writes when they are missing: every input topic, the compacted
  * patient-vectors topic (its latest value per patient is the index's source of truth), alerts, dead
- * letters and the compacted feedback topic. Existing topics are left as they are.
+ * letters, the compacted feedback topic and, with imaging embedding on, its request and result topics. Existing topics are left as they are.
  */
 final class TopicProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
@@ -38,6 +38,12 @@ final class TopicProvisioner {
         wanted.add(new NewTopic(config.deadLetterTopic(), Optional.of(1), rf));
         wanted.add(new NewTopic(config.feedbackTopic(), Optional.of(partitions), rf)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        if (config.imagingEmbedding()) {
+            wanted.add(new NewTopic(config.getString(KindredConfig.IMAGING_REQUESTS_TOPIC_CONFIG),
+                    Optional.of(partitions), rf));
+            wanted.add(new NewTopic(config.getString(KindredConfig.IMAGING_EMBEDDINGS_TOPIC_CONFIG),
+                    Optional.of(partitions), rf));
+        }
         try {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();

@@ -93,12 +93,13 @@ public final class AlertFactory {
                 space = imaging;
             }
         }
-        List<Neighbour<List<TreatmentOutcome>>> neighbours = search(index, space, vectors, patientKey);
+        List<Found> neighbours = fused(index, space, vectors, patientKey);
         List<SimilarPatient> similar = new ArrayList<>();
         List<Recommender.Evidence> evidence = new ArrayList<>();
-        float[] own = vectors.containsKey(space) ? PatientVectorizer.toArray(vectors.get(space)) : null;
-        for (Neighbour<List<TreatmentOutcome>> n : neighbours) {
-            similar.add(similarPatient(n, space, own));
+        for (Found f : neighbours) {
+            Neighbour<List<TreatmentOutcome>> n = f.neighbour();
+            float[] own = vectors.containsKey(f.space()) ? PatientVectorizer.toArray(vectors.get(f.space())) : null;
+            similar.add(similarPatient(n, f.space(), own));
             evidence.add(new Recommender.Evidence(n.key(), similarity(n.distance()),
                     n.payload() == null ? List.of() : n.payload()));
         }
@@ -146,6 +147,46 @@ public final class AlertFactory {
                 .setEventTime(fact.getEffectiveTime())
                 .setProcessingTime(now)
                 .build();
+    }
+
+    /** A neighbour and the feature space whose search found it. */
+    private record Found(Neighbour<List<TreatmentOutcome>> neighbour, String space) {
+    }
+
+    /** Reciprocal rank fusion's damping constant (Cormack et al.): ranks, not distances, are fused. */
+    private static final int RRF_K = 60;
+
+    /**
+     * The neighbours of the trigger's space, fused with those of the other of {clinical, image embedding} when the
+     * patient has vectors in both: reciprocal rank fusion (distances of two spaces are not comparable), the top
+     * k kept, each neighbour said to be found in the space where it ranked best.
+     */
+    private List<Found> fused(PatientIndex index, String space, Map<String, List<Float>> vectors, String patientKey) {
+        String embedding = vectorizer.embeddingSpace();
+        String other = space.equals(embedding) ? vectorizer.clinicalSpace() : embedding;
+        List<Neighbour<List<TreatmentOutcome>>> primary = search(index, space, vectors, patientKey);
+        if (!vectors.containsKey(embedding) || other.equals(space)) {
+            return primary.stream().map(n -> new Found(n, space)).toList();
+        }
+        List<Neighbour<List<TreatmentOutcome>>> secondary = search(index, other, vectors, patientKey);
+        if (secondary.isEmpty()) {
+            return primary.stream().map(n -> new Found(n, space)).toList();
+        }
+        Map<String, Double> scores = new LinkedHashMap<>();
+        Map<String, Found> best = new LinkedHashMap<>();
+        for (int r = 0; r < Math.max(primary.size(), secondary.size()); r++) {
+            for (Found f : new Found[] {r < primary.size() ? new Found(primary.get(r), space) : null,
+                    r < secondary.size() ? new Found(secondary.get(r), other) : null}) {
+                if (f != null) {
+                    scores.merge(f.neighbour().key(), 1.0 / (RRF_K + r + 1), Double::sum);
+                    best.putIfAbsent(f.neighbour().key(), f);
+                }
+            }
+        }
+        return best.values().stream()
+                .sorted(Comparator.comparing((Found f) -> -scores.get(f.neighbour().key())))
+                .limit(k)
+                .toList();
     }
 
     private List<Neighbour<List<TreatmentOutcome>>> search(PatientIndex index,

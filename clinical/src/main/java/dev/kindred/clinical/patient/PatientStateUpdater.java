@@ -60,12 +60,23 @@ public final class PatientStateUpdater {
     private final TreatmentCourses courses;
     private final FeatureHistories histories;
     private final Set<String> silentTags;
+    private final boolean awaitImageEmbeddings;
 
     public PatientStateUpdater(FeatureCatalog catalog) {
         this(catalog, OutcomeRules.builtIn(), DEFAULT_SILENT_DIAGNOSIS_TAGS);
     }
 
     public PatientStateUpdater(FeatureCatalog catalog, OutcomeRules rules, List<String> silentDiagnosisTags) {
+        this(catalog, rules, silentDiagnosisTags, false);
+    }
+
+    /**
+     * @param awaitImageEmbeddings a study listing DICOM instances without an embedding raises its new-study
+     *     trigger when its embedding arrives (a second IMAGING fact of the same study), not on arrival
+     */
+    public PatientStateUpdater(FeatureCatalog catalog, OutcomeRules rules, List<String> silentDiagnosisTags,
+            boolean awaitImageEmbeddings) {
+        this.awaitImageEmbeddings = awaitImageEmbeddings;
         this.catalog = catalog;
         this.rules = rules;
         this.courses = new TreatmentCourses(rules);
@@ -355,7 +366,14 @@ public final class PatientStateUpdater {
         for (ImagingRecord r : state.getImaging()) {
             latestStudy = later(latestStudy, r.getTime());
         }
-        List<Trigger> triggers = index < 0 && recent(latestStudy, fact)
+        boolean hasEmbedding = facts != null && facts.getEmbedding() != null && !facts.getEmbedding().isEmpty();
+        boolean awaitsEmbedding = awaitImageEmbeddings && !hasEmbedding && facts != null
+                && facts.getStudyUid() != null && !facts.getImages().isEmpty();
+        // The study's trigger: on arrival, or, when an embedder was asked for its embedding, when that arrives
+        // (a new embedding of a known study), so that the alert can search the imaging space.
+        boolean raises = index < 0 ? !awaitsEmbedding
+                : awaitImageEmbeddings && hasEmbedding && !Objects.equals(embedding, state.getImagingEmbedding());
+        List<Trigger> triggers = raises && recent(latestStudy, fact)
                 ? List.of(new Trigger(TriggerType.NEW_IMAGING_STUDY, fact, null, AlertIndicator.info)) : List.of();
         return new Update(updated, true, triggers);
     }

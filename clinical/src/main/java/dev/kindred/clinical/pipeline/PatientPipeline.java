@@ -44,7 +44,8 @@ public final class PatientPipeline {
     public PatientPipeline(FeatureCatalog catalog, OutcomeRules rules, PipelineSettings settings) {
         this.catalog = catalog;
         this.settings = settings;
-        this.updater = new PatientStateUpdater(catalog, rules, settings.silentDiagnosisTags());
+        this.updater = new PatientStateUpdater(catalog, rules, settings.silentDiagnosisTags(),
+                settings.awaitImageEmbeddings());
         this.judge = new OutcomeJudge(rules);
         this.summary = new OutcomeSummary(judge);
         this.vectorizer = new PatientVectorizer(catalog, settings.weights());

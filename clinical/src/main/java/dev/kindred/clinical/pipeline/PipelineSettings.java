@@ -17,9 +17,12 @@ import java.util.List;
  * @param silentDiagnosisTags SNOMED CT semantic tags of new diagnoses that do not alert
  * @param weights the design of the clinical vector
  * @param recommend the recommender's minimum support and number of recommendations
+ * @param awaitImageEmbeddings an embedder computes image embeddings for studies that list DICOM instances: their
+ *     new-study alert waits for the embedding (so it carries imaging neighbours) instead of firing on arrival
  */
 public record PipelineSettings(int alertNeighbours, DistanceMetric metric, Duration suppressionWindow,
-        List<String> silentDiagnosisTags, VectorWeights weights, Recommender.Settings recommend) {
+        List<String> silentDiagnosisTags, VectorWeights weights, Recommender.Settings recommend,
+        boolean awaitImageEmbeddings) {
 
     public static final PipelineSettings DEFAULTS = new Builder().build();
 
@@ -36,13 +39,15 @@ public record PipelineSettings(int alertNeighbours, DistanceMetric metric, Durat
 
     public Builder toBuilder() {
         return new Builder().alertNeighbours(alertNeighbours).metric(metric).suppressionWindow(suppressionWindow)
-                .silentDiagnosisTags(silentDiagnosisTags).weights(weights).recommend(recommend);
+                .silentDiagnosisTags(silentDiagnosisTags).weights(weights).recommend(recommend)
+                .awaitImageEmbeddings(awaitImageEmbeddings);
     }
 
     /** Named construction, starting from Kindred's defaults. */
     public static final class Builder {
         private int alertNeighbours = 10;
         private DistanceMetric metric = DistanceMetric.EUCLIDEAN;
+        private boolean awaitImageEmbeddings = false;
         private Duration suppressionWindow = Duration.ofDays(30);
         private List<String> silentDiagnosisTags = PatientStateUpdater.DEFAULT_SILENT_DIAGNOSIS_TAGS;
         private VectorWeights weights = VectorWeights.DEFAULT;
@@ -81,9 +86,14 @@ public record PipelineSettings(int alertNeighbours, DistanceMetric metric, Durat
             return this;
         }
 
+        public Builder awaitImageEmbeddings(boolean await) {
+            awaitImageEmbeddings = await;
+            return this;
+        }
+
         public PipelineSettings build() {
             return new PipelineSettings(alertNeighbours, metric, suppressionWindow, silentDiagnosisTags, weights,
-                    recommend);
+                    recommend, awaitImageEmbeddings);
         }
     }
 }

@@ -97,6 +97,34 @@ class PatientStateUpdaterTest {
     }
 
     @Test
+    void withAnEmbedderAStudyListingDicomInstancesAlertsWhenItsEmbeddingArrives() {
+        PatientStateUpdater embedding = new PatientStateUpdater(FhirJson.testCatalog(), OutcomeRules.builtIn(),
+                PatientStateUpdater.DEFAULT_SILENT_DIAGNOSIS_TAGS, true);
+        ClinicalFact study = withDicomInstances(imaging("p", "DX", null, "2021-06-01", "s1", null));
+        PatientStateUpdater.Update arrived = embedding.apply(null, study);
+        assertThat(arrived.changed()).isTrue();
+        assertThat(arrived.triggers()).as("waits for the embedding").isEmpty();
+
+        ClinicalFact embedded = ClinicalFact.newBuilder(study).build();
+        embedded.getImaging().setEmbedding(List.of(0.6f, 0.8f));
+        PatientStateUpdater.Update withEmbedding = embedding.apply(arrived.state(), embedded);
+        assertThat(withEmbedding.state().getImagingEmbedding()).containsExactly(0.6f, 0.8f);
+        assertThat(withEmbedding.triggers()).singleElement()
+                .satisfies(t -> assertThat(t.type()).isEqualTo(TriggerType.NEW_IMAGING_STUDY));
+        assertThat(embedding.apply(withEmbedding.state(), embedded).triggers()).as("the same result again").isEmpty();
+
+        assertThat(updater.apply(null, study).triggers()).as("without an embedder: on arrival").hasSize(1);
+    }
+
+    private static ClinicalFact withDicomInstances(ClinicalFact fact) {
+        ClinicalFact copy = ClinicalFact.newBuilder(fact).build();
+        copy.getImaging().setStudyUid("1.2.3");
+        copy.getImaging().setImages(List.of(dev.kindred.avro.DicomImageRef.newBuilder().setSeriesUid("1.2.3.1")
+                .setModality("DX").setSopInstanceUid("1.2.3.1.1").build()));
+        return copy;
+    }
+
+    @Test
     void demographicsAndTreatmentsAreKeptWithoutTriggers() {
         PatientStateUpdater.Update d = updater.apply(null, demographics("p", "female", "1970-05-01"));
         assertThat(d.changed()).isTrue();
