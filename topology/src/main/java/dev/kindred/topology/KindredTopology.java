@@ -48,6 +48,8 @@ import org.apache.kafka.streams.state.Stores;
  *                            │    Medication/id ─▶ resolve-medication ┴─ unresolved ─┐
  *                            └─ rejected ─────────────────────────────────────────────┴─▶ cds.dead-letter
  *  cds.patient-vectors ─▶ index-update ─▶ global index store (searched by patient-state)
+ *  when an image model is configured: studies naming DICOM instances ─▶ kindred.imaging-requests ─▶ embedding
+ *  worker (off the stream) ─▶ kindred.imaging-embeddings ─▶ merged into the facts before the repartition
  * </pre>
  */
 public final class KindredTopology {
