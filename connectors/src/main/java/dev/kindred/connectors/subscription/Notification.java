@@ -14,7 +14,7 @@ import java.util.Map;
  */
 record Notification(String subscription, String type, long eventsSinceStart, List<Event> events) {
 
-    record Event(long number, String focus, JsonNode resource) {
+    record Event(long number, String focus, JsonNode resource, List<JsonNode> context) {
     }
 
     static final List<String> TYPES =
@@ -44,6 +44,7 @@ record Notification(String subscription, String type, long eventsSinceStart, Lis
         long since = -1;
         List<long[]> numbered = new ArrayList<>();
         List<String> focuses = new ArrayList<>();
+        List<List<String>> contexts = new ArrayList<>();
         for (JsonNode parameter : status.path("parameter")) {
             switch (parameter.path("name").asText()) {
                 case "subscription" -> subscription = parameter.path("valueReference").path("reference").asText(null);
@@ -53,10 +54,13 @@ record Notification(String subscription, String type, long eventsSinceStart, Lis
                 case "notification-event" -> {
                     long number = -1;
                     String focus = null;
+                    List<String> context = new ArrayList<>();
                     for (JsonNode part : parameter.path("part")) {
                         switch (part.path("name").asText()) {
                             case "event-number" -> number = number(part.path("valueString"), "event-number");
                             case "focus" -> focus = part.path("valueReference").path("reference").asText(null);
+                            case "additional-context" ->
+                                context.add(part.path("valueReference").path("reference").asText(""));
                             default -> { }
                         }
                     }
@@ -65,6 +69,7 @@ record Notification(String subscription, String type, long eventsSinceStart, Lis
                     }
                     numbered.add(new long[] {number});
                     focuses.add(focus);
+                    contexts.add(context);
                 }
                 default -> { }
             }
@@ -86,7 +91,10 @@ record Notification(String subscription, String type, long eventsSinceStart, Lis
         List<Event> events = new ArrayList<>();
         for (int i = 0; i < numbered.size(); i++) {
             String focus = focuses.get(i);
-            events.add(new Event(numbered.get(i)[0], focus, focus == null ? null : resourcesByUrl.get(focus)));
+            // Context resources travel only in full-resource Bundles; id-only context is not fetched.
+            List<JsonNode> context = contexts.get(i).stream().map(resourcesByUrl::get)
+                .filter(java.util.Objects::nonNull).toList();
+            events.add(new Event(numbered.get(i)[0], focus, focus == null ? null : resourcesByUrl.get(focus), context));
         }
         return new Notification(subscription, type, since, events);
     }

@@ -255,6 +255,7 @@ public final class SubscriptionReceiver implements AutoCloseable {
                         }
                     }
                     resources.add(resourceOf(n.subscription(), event));
+                    resources.addAll(event.context());
                     last = Math.max(last, number);
                 }
             }
