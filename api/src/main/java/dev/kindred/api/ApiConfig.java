@@ -43,6 +43,12 @@ public final class ApiConfig extends AbstractConfig {
     public static final String CDS_MAX_LIFETIME_CONFIG = "kindred.cds.jwt.max-lifetime.s";
     public static final String CDS_CLOCK_SKEW_CONFIG = "kindred.cds.jwt.clock-skew.s";
     public static final String CDS_FHIR_TIMEOUT_CONFIG = "kindred.cds.fhir.timeout.ms";
+    public static final String SUBSCRIPTION_ENABLED_CONFIG = "kindred.subscription.enabled";
+    public static final String SUBSCRIPTION_SECRET_HEADER_CONFIG = "kindred.subscription.secret-header";
+    public static final String SUBSCRIPTION_FHIR_BASE_CONFIG = "kindred.subscription.fhir.base-url";
+    public static final String SUBSCRIPTION_FHIR_AUTH_HEADER_CONFIG = "kindred.subscription.fhir.auth-header";
+    public static final String SUBSCRIPTION_STATE_TOPIC_CONFIG = "kindred.subscription.state-topic";
+    public static final String SUBSCRIPTION_TRANSACTIONAL_ID_CONFIG = "kindred.subscription.transactional-id";
 
     private static final ConfigDef CONFIG = new ConfigDef()
             .define(ENABLED_CONFIG, Type.BOOLEAN, true, Importance.HIGH,
@@ -84,7 +90,22 @@ public final class ApiConfig extends AbstractConfig {
             .define(CDS_CLOCK_SKEW_CONFIG, Type.INT, 60, Range.atLeast(0), Importance.LOW,
                     "Allowed clock difference for exp, iat and nbf, in seconds.")
             .define(CDS_FHIR_TIMEOUT_CONFIG, Type.INT, 5_000, Range.atLeast(1), Importance.LOW,
-                    "Timeout of each fetch from a CDS client's fhirServer.");
+                    "Timeout of each fetch from a CDS client's fhirServer.")
+            .define(SUBSCRIPTION_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "Serve the FHIR subscription rest-hook receiver at /subscription-hook (backport notifications,"
+                            + " HAPI classic PUT) and its state at /api/subscriptions.")
+            .define(SUBSCRIPTION_SECRET_HEADER_CONFIG, Type.PASSWORD, null, Importance.HIGH,
+                    "The header every notification must carry, as in Subscription.channel.header, e.g."
+                            + " 'Authorization: Bearer xyz'. Required when the receiver is enabled.")
+            .define(SUBSCRIPTION_FHIR_BASE_CONFIG, Type.STRING, "", Importance.MEDIUM,
+                    "The FHIR server that sends the notifications: id-only focuses are read and gaps recovered"
+                            + " with $events there. Empty: only full-resource notifications are usable.")
+            .define(SUBSCRIPTION_FHIR_AUTH_HEADER_CONFIG, Type.PASSWORD, null, Importance.MEDIUM,
+                    "Header sent with each request to that FHIR server, e.g. 'Authorization: Bearer abc'.")
+            .define(SUBSCRIPTION_STATE_TOPIC_CONFIG, Type.STRING, "kindred.subscription-state", Importance.LOW,
+                    "Compacted topic holding each subscription's last event number and open gaps.")
+            .define(SUBSCRIPTION_TRANSACTIONAL_ID_CONFIG, Type.STRING, "kindred-subscription-receiver", Importance.LOW,
+                    "Transactional id of the receiver's producer; give each instance its own.");
 
     /** One trusted CDS client. */
     public record Issuer(String name, String iss, String jwksUrl, String jwksFile) {
@@ -166,6 +187,33 @@ public final class ApiConfig extends AbstractConfig {
 
     public Duration fhirTimeout() {
         return Duration.ofMillis(getInt(CDS_FHIR_TIMEOUT_CONFIG));
+    }
+
+    public boolean subscriptionEnabled() {
+        return getBoolean(SUBSCRIPTION_ENABLED_CONFIG);
+    }
+
+    public String subscriptionSecretHeader() {
+        var secret = getPassword(SUBSCRIPTION_SECRET_HEADER_CONFIG);
+        return secret == null ? null : secret.value();
+    }
+
+    public String subscriptionFhirBase() {
+        String base = getString(SUBSCRIPTION_FHIR_BASE_CONFIG);
+        return base.isBlank() ? null : base;
+    }
+
+    public String subscriptionFhirAuthHeader() {
+        var header = getPassword(SUBSCRIPTION_FHIR_AUTH_HEADER_CONFIG);
+        return header == null ? null : header.value();
+    }
+
+    public String subscriptionStateTopic() {
+        return getString(SUBSCRIPTION_STATE_TOPIC_CONFIG);
+    }
+
+    public String subscriptionTransactionalId() {
+        return getString(SUBSCRIPTION_TRANSACTIONAL_ID_CONFIG);
     }
 
     /** The accepted bearer tokens, from the setting and the tokens file. */

@@ -11,6 +11,7 @@ import dev.kindred.api.cds.PatientData;
 import dev.kindred.api.feedback.FeedbackRecorder;
 import dev.kindred.api.json.Json;
 import dev.kindred.api.metrics.ApiMetrics;
+import dev.kindred.connectors.subscription.SubscriptionReceiver;
 import dev.kindred.api.state.KindredStateReader;
 import dev.kindred.avro.AlertIndicator;
 import dev.kindred.avro.ClinicalAlert;
@@ -95,6 +96,7 @@ public final class ApiServer implements AutoCloseable {
     private CdsHooksService cdsService;
     private final OnDemandAdvice advice;
     private final FeatureCatalog catalog;
+    private final SubscriptionReceiver subscriptions;
     private final boolean insecure;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger();
@@ -128,8 +130,41 @@ public final class ApiServer implements AutoCloseable {
         metrics.bindConsumer(alerts.consumer());
         metrics.bindProducer(feedback.producer());
         metrics.gauge("kindred.api.alerts.held", "Alerts held by this instance's alert view", alerts::held);
+        this.subscriptions = config.subscriptionEnabled() ? subscriptionReceiver(kindred) : null;
         this.pipeline = pipeline;
         this.mapper = mapper;
+    }
+
+    private SubscriptionReceiver subscriptionReceiver(KindredConfig kindred) {
+        Map<String, Object> client = clientSettings(kindred, ProducerConfig.configNames());
+        Object bootstrap = client.remove(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG);
+        SubscriptionReceiver receiver = new SubscriptionReceiver(new SubscriptionReceiver.Settings(
+                String.valueOf(bootstrap), client, config.subscriptionStateTopic(), config.subscriptionTransactionalId(),
+                config.subscriptionSecretHeader(), config.subscriptionFhirBase(), config.subscriptionFhirAuthHeader()));
+        metrics.gauge("kindred.subscription.resources.written", "Resources the subscription receiver wrote to input topics",
+                receiver::resourcesWritten);
+        metrics.gauge("kindred.subscription.rejected", "Notifications refused (wrong secret, bad body)", receiver::rejected);
+        return receiver;
+    }
+
+    /** One request to the rest-hook: the receiver answers; per-subscription gauges follow new subscriptions. */
+    private void subscriptionHook(Context ctx, String subPath) {
+        SubscriptionReceiver.Reply reply = subscriptions.receive(ctx.method().name(), subPath, ctx::header, ctx.bodyAsBytes());
+        ctx.status(reply.status());
+        if (!reply.body().isEmpty()) {
+            ctx.contentType("application/fhir+json").result(reply.body());
+        }
+        for (String id : subscriptions.states().keySet()) {
+            metrics.gauge("kindred.subscription.last.event.number", "Last event number written, per subscription",
+                    "subscription", id, () -> subscriptions.states().get(id).lastEventNumber());
+            metrics.gauge("kindred.subscription.open.gaps", "Event ranges missed and not yet recovered, per subscription",
+                    "subscription", id, () -> subscriptions.states().get(id).openGaps().size());
+            metrics.gauge("kindred.subscription.last.heartbeat.seconds", "Epoch seconds of the last heartbeat (0: none)",
+                    "subscription", id, () -> {
+                        var heartbeat = subscriptions.states().get(id).lastHeartbeat();
+                        return heartbeat == null ? 0 : heartbeat.getEpochSecond();
+                    });
+        }
     }
 
     private static Map<String, Object> clientSettings(KindredConfig kindred, Set<String> names) {
@@ -185,6 +220,12 @@ public final class ApiServer implements AutoCloseable {
             c.routes.get("/api/alerts/{id}", this::alert);
             c.routes.post("/api/feedback", this::dashboardFeedback);
             c.routes.get(KindredStateReader.INTERNAL_STATE_PATH, this::internalState);
+            if (subscriptions != null) {
+                c.routes.post("/subscription-hook", ctx -> subscriptionHook(ctx, ""));
+                c.routes.put("/subscription-hook/{type}/{id}",
+                        ctx -> subscriptionHook(ctx, ctx.pathParam("type") + "/" + ctx.pathParam("id")));
+                c.routes.get("/api/subscriptions", ctx -> ctx.contentType("application/json").result(subscriptions.statesJson()));
+            }
             c.routes.get("/cds-services", ctx -> json(ctx, 200, cdsService.discovery()));
             c.routes.post("/cds-services/{id}", this::cdsCall);
             c.routes.post("/cds-services/{id}/feedback", this::cdsFeedback);
@@ -702,6 +743,9 @@ public final class ApiServer implements AutoCloseable {
         }
         feedback.close();
         alerts.close();
+        if (subscriptions != null) {
+            subscriptions.close();
+        }
         metrics.close();
     }
 }

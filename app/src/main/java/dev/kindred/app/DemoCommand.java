@@ -5,6 +5,7 @@ import dev.kindred.api.ApiServer;
 import dev.kindred.devstack.EmbeddedKafkaBroker;
 import dev.kindred.fhir.FhirTopics;
 import dev.kindred.connectors.replay.EventTimeReplayer;
+import dev.kindred.connectors.subscription.SubscriptionFeeder;
 import dev.kindred.connectors.synthea.SyntheaFeed;
 import dev.kindred.devstack.registry.InProcessSchemaRegistry;
 import dev.kindred.topology.KindredConfig;
@@ -74,6 +75,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--k", defaultValue = "10", description = "Similar patients per alert (default ${DEFAULT-VALUE}).")
     int k;
 
+    @Option(names = "--via-subscription", description = "Feed the patients through the FHIR subscription receiver over"
+            + " HTTP (R4 Backport full-resource notifications to /subscription-hook) instead of writing the topics.")
+    boolean viaSubscription;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
@@ -89,7 +94,13 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         Files.createDirectories(dataDir);
-        try (DevStack stack = DevStack.start(dataDir, kafkaPort, registryPort, httpPort, k)) {
+        // A fresh secret per run: the hook is the one write path into the demo, even without API auth.
+        String hookSecret = "Authorization: Bearer " + java.util.UUID.randomUUID();
+        Map<String, Object> extra = viaSubscription
+                ? Map.of(ApiConfig.SUBSCRIPTION_ENABLED_CONFIG, true, ApiConfig.SUBSCRIPTION_SECRET_HEADER_CONFIG, hookSecret,
+                        ApiConfig.SUBSCRIPTION_TRANSACTIONAL_ID_CONFIG, APPLICATION_ID + "-subscription")
+                : Map.of();
+        try (DevStack stack = DevStack.start(dataDir, kafkaPort, registryPort, httpPort, k, extra)) {
             out.println("Kafka bootstrap servers: " + stack.broker.bootstrapServers());
             out.println("Schema registry:         " + stack.registry.url());
             out.println("HTTP (dashboard, API, CDS Hooks): " + stack.api.url() + "/   (no authentication: demo only)");
@@ -115,7 +126,11 @@ final class DemoCommand implements Callable<Integer> {
                     monitor.watchFirstCommit(config.inputTopics());
                 }
                 EventTimeReplayer.Summary replay;
-                try (Producer<byte[], byte[]> producer = EventTimeReplayer.newProducer(stack.broker.bootstrapServers(), Map.of())) {
+                if (viaSubscription) {
+                    ProgressBar bar = new ProgressBar(err, "notifying");
+                    replay = new SubscriptionFeeder(java.net.URI.create(stack.api.url() + "/subscription-hook"), hookSecret,
+                            "urn:kindred:demo/Subscription/demo", 500).feed(sources, bar::update);
+                } else try (Producer<byte[], byte[]> producer = EventTimeReplayer.newProducer(stack.broker.bootstrapServers(), Map.of())) {
                     ProgressBar bar = new ProgressBar(err, "replaying");
                     replay = new EventTimeReplayer(producer, REPLAYED_TYPES, FhirTopics.forType("Observation"))
                             .replay(sources, bar::update);
@@ -159,6 +174,12 @@ final class DemoCommand implements Callable<Integer> {
         /** The dev stack with its HTTP server on {@code httpPort} (0: a free port), without auth. */
         static DevStack start(Path dataDir, int kafkaPort, int registryPort, int httpPort, int k)
                 throws InterruptedException {
+            return start(dataDir, kafkaPort, registryPort, httpPort, k, Map.of());
+        }
+
+        /** As above; {@code extra} adds settings (e.g. the subscription receiver's). */
+        static DevStack start(Path dataDir, int kafkaPort, int registryPort, int httpPort, int k, Map<String, Object> extra)
+                throws InterruptedException {
             InProcessSchemaRegistry registry = InProcessSchemaRegistry.start(registryPort, dataDir.resolve("registry"));
             EmbeddedKafkaBroker broker = null;
             KindredService service = null;
@@ -166,6 +187,7 @@ final class DemoCommand implements Callable<Integer> {
                 broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), kafkaPort);
                 Map<String, Object> settings = settings(dataDir, broker, registry, k);
                 settings.put(ApiConfig.PORT_CONFIG, httpPort);
+                settings.putAll(extra);
                 service = KindredService.start(settings, Duration.ofMinutes(2));
                 ApiServer api = ApiServer.start(service, settings, ApiServer.Options.DEMO);
                 return new DevStack(registry, broker, service, api);

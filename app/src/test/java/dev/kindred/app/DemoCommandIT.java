@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs the packaged command the way the README does ({@code kindred demo ... --exit-after-replay}) in a
  * child JVM, and checks the summary it prints and writes.
  */
+@org.junit.jupiter.api.Timeout(value = 30, unit = TimeUnit.MINUTES)
 class DemoCommandIT {
     private static final Pattern SUMMARY = Pattern.compile(
             "summary: events=(\\d+) patients=(\\d+) vectors=(\\d+) alerts=(\\d+) dead_letters=(\\d+)"
@@ -80,6 +81,53 @@ class DemoCommandIT {
         assertThat(json.get("events_per_s").asDouble()).isCloseTo(rate, org.assertj.core.data.Offset.offset(1.0));
 
         assertThat(out.lines().toList()).as("stdout holds only the addresses and the summary").hasSize(4);
+    }
+
+    @Test
+    void demoViaSubscriptionEndsWithTheSamePatientsAndVectorsAsTheDirectReplay() throws Exception {
+        long[] direct = summary(runDemo("direct"));
+        String out = runDemo("hook", "--via-subscription");
+        long[] viaHook = summary(out);
+        // events, patients, vectors: the same input reaches the same topics through HTTP notifications.
+        assertThat(viaHook[0]).as("events").isEqualTo(direct[0]);
+        assertThat(viaHook[1]).as("patients").isEqualTo(direct[1]).isGreaterThanOrEqualTo(3);
+        assertThat(viaHook[2]).as("vectors").isEqualTo(direct[2]);
+        assertThat(viaHook[3]).as("alerts").isPositive();
+        assertThat(viaHook[4]).as("dead letters").isZero();
+    }
+
+    /** Runs {@code demo} on 3 Synthea patients in a child JVM and returns its stdout; fails if it does not exit 0. */
+    private String runDemo(String name, String... extra) throws Exception {
+        Path jar = Path.of("target", "kindred.jar").toAbsolutePath();
+        assertThat(jar).as("packaged by mvn package before the integration tests").exists();
+        Path stdout = tmp.resolve(name + "-stdout.txt");
+        Path stderr = tmp.resolve(name + "-stderr.txt");
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "--add-modules",
+                "jdk.incubator.vector", "-jar", jar.toString(), "demo", "--patients", "3", "--seed", "7",
+                "--exit-after-replay", "--data-dir", tmp.resolve(name).toString()));
+        command.addAll(List.of(extra));
+        Process process = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        boolean finished = process.waitFor(10, TimeUnit.MINUTES);
+        if (!finished) {
+            process.destroyForcibly();
+        }
+        String err = Files.readString(stderr, StandardCharsets.UTF_8);
+        assertThat(finished).as("demo %s finished; stderr:%n%s", name, tail(err)).isTrue();
+        assertThat(process.exitValue()).as("exit code of demo %s; stderr:%n%s", name, tail(err)).isZero();
+        return Files.readString(stdout, StandardCharsets.UTF_8);
+    }
+
+    /** events, patients, vectors, alerts, dead letters from the summary line. */
+    private static long[] summary(String out) {
+        Matcher m = SUMMARY.matcher(out);
+        assertThat(m.find()).as("summary line in stdout:%n%s", out).isTrue();
+        long[] values = new long[5];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = Long.parseLong(m.group(i + 1));
+        }
+        return values;
     }
 
     private static String tail(String text) {

@@ -67,6 +67,11 @@ public final class ApiMetrics implements AutoCloseable {
         Gauge.builder(name, value).description(description).register(registry);
     }
 
+    /** A gauge with one tag; registering the same name and tag again keeps the first. */
+    public void gauge(String name, String description, String tag, String tagValue, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).tag(tag, tagValue).register(registry);
+    }
+
     /** One HTTP request's latency, by method, route template and status. */
     public void request(String method, String route, int status, long nanos) {
         Timer.builder("kindred.http.server.requests")
