@@ -130,6 +130,20 @@ class SubscriptionReceiverTest {
     }
 
     /** Every committed record on {@code topic} whose resource id is {@code id}. */
+    /**
+     * The records with this id, once at least one is readable read_committed: a transaction's commit returns before
+     * its markers reach the partitions, so a consumer may see the records a moment after the 2xx.
+     */
+    private static List<JsonNode> awaitCommitted(String topic, String id) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        List<JsonNode> found = committed(topic, id);
+        while (found.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            found = committed(topic, id);
+        }
+        return found;
+    }
+
     private static List<JsonNode> committed(String topic, String id) throws Exception {
         Properties config = new Properties();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
@@ -173,8 +187,8 @@ class SubscriptionReceiverTest {
             assertThat(state.lastHeartbeat()).isNotNull();
             assertThat(state.lastEventNumber()).isEqualTo(2);
             assertThat(state.openGaps()).isEmpty();
-            assertThat(committed("fhir.observation", c.firstId)).hasSize(1);
-            assertThat(committed("fhir.observation", c.secondId)).hasSize(1);
+            assertThat(awaitCommitted("fhir.observation", c.firstId)).hasSize(1);
+            assertThat(awaitCommitted("fhir.observation", c.secondId)).hasSize(1);
         }
     }
 
@@ -188,8 +202,8 @@ class SubscriptionReceiverTest {
             // The example is event 2: event 1 never arrived, so the receiver asks $events for it.
             assertThat(post(receiver, c.notification("full-resource", c.secondId)).status()).isEqualTo(200);
             assertThat(fhir.requests()).anyMatch(r -> r.toString().contains("$events"));
-            assertThat(committed("fhir.observation", c.firstId)).hasSize(1);
-            List<JsonNode> second = committed("fhir.observation", c.secondId);
+            assertThat(awaitCommitted("fhir.observation", c.firstId)).hasSize(1);
+            List<JsonNode> second = awaitCommitted("fhir.observation", c.secondId);
             assertThat(second).hasSize(1);
             assertThat(second.get(0).path("resourceType").asText()).isEqualTo("Observation");
             SubscriptionState state = receiver.states().values().stream()
@@ -209,7 +223,7 @@ class SubscriptionReceiverTest {
         try (SubscriptionReceiver receiver = c.receiver()) {
             assertThat(post(receiver, c.notification("id-only", c.secondId)).status()).isEqualTo(200);
             assertThat(fhir.requests()).anyMatch(r -> r.toString().contains("Observation/" + c.secondId));
-            List<JsonNode> written = committed("fhir.observation", c.secondId);
+            List<JsonNode> written = awaitCommitted("fhir.observation", c.secondId);
             assertThat(written).hasSize(1);
             assertThat(written.get(0).path("code").isMissingNode()).isFalse();
         }
@@ -222,8 +236,8 @@ class SubscriptionReceiverTest {
         fhir.subscriptions().recordEvent(c.subscriptionId, c.observation(c.secondId, "r4-Observation-heart-rate.json"));
         try (SubscriptionReceiver receiver = c.receiver()) {
             assertThat(post(receiver, c.notification("empty", c.secondId)).status()).isEqualTo(200);
-            assertThat(committed("fhir.observation", c.firstId)).hasSize(1);
-            assertThat(committed("fhir.observation", c.secondId)).hasSize(1);
+            assertThat(awaitCommitted("fhir.observation", c.firstId)).hasSize(1);
+            assertThat(awaitCommitted("fhir.observation", c.secondId)).hasSize(1);
         }
     }
 
@@ -235,8 +249,8 @@ class SubscriptionReceiverTest {
         String patientId = "1599eb66-431a-447c-a3de-6897fe9ae9a1";
         try (SubscriptionReceiver receiver = c.receiver()) {
             assertThat(post(receiver, c.notification("multi-resource", c.secondId)).status()).isEqualTo(200);
-            assertThat(committed("fhir.observation", c.secondId)).hasSize(1);
-            assertThat(committed("fhir.patient", patientId)).isNotEmpty();
+            assertThat(awaitCommitted("fhir.observation", c.secondId)).hasSize(1);
+            assertThat(awaitCommitted("fhir.patient", patientId)).isNotEmpty();
         }
     }
 
@@ -254,7 +268,7 @@ class SubscriptionReceiverTest {
             assertThat(state.openGaps()).singleElement().satisfies(g -> assertThat(g).containsExactly(1, 1));
 
             assertThat(post(receiver, second).status()).isEqualTo(200);
-            assertThat(committed("fhir.observation", c.secondId)).hasSize(1);
+            assertThat(awaitCommitted("fhir.observation", c.secondId)).hasSize(1);
 
             fhir.subscriptions().recordEvent(c.subscriptionId, fhir.resources(Observation.class).current(c.firstId).get());
             fhir.subscriptions().recordEvent(c.subscriptionId, fhir.resources(Observation.class).current(c.secondId).get());
@@ -263,7 +277,7 @@ class SubscriptionReceiverTest {
                 .filter(s -> s.subscription().endsWith(c.subscriptionId)).findFirst().orElseThrow();
             assertThat(state.openGaps()).isEmpty();
             assertThat(state.duplicatesDropped()).isEqualTo(1);
-            assertThat(committed("fhir.observation", c.firstId)).hasSize(1);
+            assertThat(awaitCommitted("fhir.observation", c.firstId)).hasSize(1);
         }
     }
 
@@ -311,7 +325,7 @@ class SubscriptionReceiverTest {
             assertThat(receiver.receive("PUT", "/Patient/classic-" + c.subscriptionId, header(SECRET), body).status())
                 .isEqualTo(200);
             assertThat(receiver.receive("POST", "", header(SECRET), new byte[0]).status()).isEqualTo(200);
-            List<JsonNode> written = committed("fhir.patient", "classic-" + c.subscriptionId);
+            List<JsonNode> written = awaitCommitted("fhir.patient", "classic-" + c.subscriptionId);
             assertThat(written).hasSize(1);
         }
     }
@@ -331,8 +345,8 @@ class SubscriptionReceiverTest {
             assertThat(state.lastEventNumber()).isEqualTo(2);
             // The sender retries the notification it never saw answered: dropped, not written twice.
             assertThat(post(restarted, second).status()).isEqualTo(200);
-            assertThat(committed("fhir.observation", c.firstId)).hasSize(1);
-            assertThat(committed("fhir.observation", c.secondId)).hasSize(1);
+            assertThat(awaitCommitted("fhir.observation", c.firstId)).hasSize(1);
+            assertThat(awaitCommitted("fhir.observation", c.secondId)).hasSize(1);
         }
     }
 }
