@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.ConfigException;
@@ -28,8 +29,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--config", required = true, paramLabel = "FILE",
             description = "Properties file: bootstrap.servers, schema.registry.url, application.id, security"
-                    + " settings, kindred.* settings (see README).")
-    Path configFile;
+                    + " settings, kindred.* settings (see README). Repeatable: a later file overrides an earlier"
+                    + " one, e.g. shared settings, then one instance's application.server.")
+    List<Path> configFiles;
 
     @Option(names = "--http-port", paramLabel = "PORT",
             description = "Port of the HTTP server (overrides kindred.http.port; 0: a free port).")
@@ -37,10 +39,13 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Properties settings = load(configFile);
+        Properties settings = new Properties();
+        for (Path file : configFiles) {
+            settings.putAll(load(file));
+        }
         for (String required : new String[] {"bootstrap.servers", "schema.registry.url"}) {
             if (settings.getProperty(required, "").isBlank()) {
-                System.err.println("kindred run: " + configFile + " must set " + required);
+                System.err.println("kindred run: " + configFiles + " must set " + required);
                 return 2;
             }
         }
