@@ -56,8 +56,12 @@ final class BuildRunner {
     private final Map<String, String> appConfig;
     private final List<String> jvmOptions;
     private final PrintStream log;
+    /** The input topics the population uses: every build must create and consume them. */
+    private final List<String> inputTopics;
 
-    BuildRunner(AppProcess.Build build, Path dir, Map<String, String> appConfig, List<String> jvmOptions, PrintStream log) {
+    BuildRunner(AppProcess.Build build, Path dir, Map<String, String> appConfig, List<String> jvmOptions, PrintStream log,
+            List<String> inputTopics) {
+        this.inputTopics = List.copyOf(inputTopics);
         this.build = build;
         this.dir = dir;
         this.appConfig = appConfig;
@@ -71,7 +75,7 @@ final class BuildRunner {
         try (InProcessSchemaRegistry registry = InProcessSchemaRegistry.start(0, null);
                 EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0)) {
             Map<String, String> settings = settings(broker.bootstrapServers(), registry.url());
-            try (OffsetWatch watch = new OffsetWatch(broker.bootstrapServers(), APPLICATION_ID, FhirTopics.DEFAULTS)) {
+            try (OffsetWatch watch = new OffsetWatch(broker.bootstrapServers(), APPLICATION_ID, inputTopics)) {
                 long idleHeap = provision(settings, watch);
                 load(broker.bootstrapServers(), plan.preload());
                 return measure(plan, settings, broker.bootstrapServers(), registry.url(), watch, idleHeap);
@@ -108,7 +112,7 @@ final class BuildRunner {
                 dir.resolve("provision.log"))) {
             Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
             try (OffsetWatch provisionWatch = new OffsetWatch(settings.get("bootstrap.servers"), PROVISION_APPLICATION_ID,
-                    FhirTopics.DEFAULTS)) {
+                    inputTopics)) {
                 while (provisionWatch.groupMembers() == 0 || !topicsExist(watch)) {
                     app.checkAlive("starting on empty topics");
                     if (Instant.now().isAfter(deadline)) {
@@ -123,7 +127,7 @@ final class BuildRunner {
         List<AlterConfigOp> appendTime = List.of(new AlterConfigOp(
                 new ConfigEntry(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"), AlterConfigOp.OpType.SET));
         Map<ConfigResource, java.util.Collection<AlterConfigOp>> alter = new LinkedHashMap<>();
-        for (String topic : FhirTopics.DEFAULTS) {
+        for (String topic : inputTopics) {
             alter.put(new ConfigResource(ConfigResource.Type.TOPIC, topic), appendTime);
         }
         try {
@@ -134,10 +138,10 @@ final class BuildRunner {
         return heap;
     }
 
-    private static boolean topicsExist(OffsetWatch watch) throws InterruptedException {
+    private boolean topicsExist(OffsetWatch watch) throws InterruptedException {
         try {
             Set<String> names = watch.admin().listTopics().names().get();
-            return names.containsAll(FhirTopics.DEFAULTS) && names.contains(ALERTS_TOPIC) && names.contains(VECTORS_TOPIC);
+            return names.containsAll(inputTopics) && names.contains(ALERTS_TOPIC) && names.contains(VECTORS_TOPIC);
         } catch (ExecutionException e) {
             return false;
         }

@@ -1,6 +1,7 @@
 package dev.kindred.benchmarks.endtoend;
 
 import dev.kindred.connectors.files.FhirResourceRecord;
+import dev.kindred.fhir.FhirTopics;
 import dev.kindred.connectors.synthea.SyntheaFeed;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -86,6 +87,11 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             description = "Records besides the Patient of each top-up patient (default ${DEFAULT-VALUE}).")
     int restartEventsPerPatient;
 
+    @Option(names = "--exclude-type", paramLabel = "TYPE",
+            description = "Leave out the resources of this type (repeatable), e.g. Medication when comparing with a build"
+                    + " from before Medication resources had a topic of their own.")
+    Set<String> excludedTypes = new java.util.TreeSet<>();
+
     @Option(names = "--skip-stages", description = "Do not measure the cost per stage in-process.")
     boolean skipStages;
 
@@ -155,7 +161,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             jvm.addAll(appJvmOptions);
             List<Report.BuildRun> runs = new ArrayList<>();
             for (AppProcess.Build build : builds) {
-                runs.add(new BuildRunner(build, work.resolve(build.label()), appConfig, jvm, log).run(plan));
+                runs.add(new BuildRunner(build, work.resolve(build.label()), appConfig, jvm, log, inputTopics()).run(plan));
             }
 
             Report.Stages stages = skipStages ? null : stages(firstPatients(all, stagePatients), log);
@@ -212,10 +218,17 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             }
             description = "files " + sources;
         }
-        Population population = Population.read(sources, description, amplify, seed);
+        Population population = Population.read(sources, description, amplify, seed, excludedTypes);
         log.printf("population: %s: %,d patients, %,d events, read in %.1f s%n", population.description(),
                 population.patients(), population.records().size(), (System.nanoTime() - t0) / 1e9);
         return population;
+    }
+
+    /** The default input topics but those of the excluded types. */
+    private List<String> inputTopics() {
+        Set<String> excludedTopics = new java.util.HashSet<>();
+        excludedTypes.forEach(type -> excludedTopics.add(FhirTopics.forType(type)));
+        return FhirTopics.DEFAULTS.stream().filter(topic -> !excludedTopics.contains(topic)).toList();
     }
 
     /** The records of the first {@code n} patients to appear (all records when {@code n} is 0), in replay order. */

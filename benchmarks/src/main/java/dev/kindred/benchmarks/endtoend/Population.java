@@ -51,11 +51,18 @@ final class Population {
      */
     static Population read(List<Path> inputs, String sourceDescription, int targetPatients, long seed)
             throws IOException {
+        return read(inputs, sourceDescription, targetPatients, seed, Set.of());
+    }
+
+    /** As above, without the resources of {@code excludedTypes}. */
+    static Population read(List<Path> inputs, String sourceDescription, int targetPatients, long seed,
+            Set<String> excludedTypes) throws IOException {
         FhirFileReader reader = new FhirFileReader();
         List<FhirResourceRecord> source = new ArrayList<>();
         for (Path input : inputs) {
             try (Stream<FhirResourceRecord> s = reader.stream(input)) {
-                s.filter(r -> r.unparseable() || FhirTopics.BY_TYPE.containsKey(r.resourceType())).forEach(source::add);
+                s.filter(r -> r.unparseable() || (FhirTopics.BY_TYPE.containsKey(r.resourceType())
+                        && !excludedTypes.contains(r.resourceType()))).forEach(source::add);
             }
         }
         source.sort(REPLAY_ORDER);
