@@ -17,6 +17,7 @@ import dev.kindred.clinical.pipeline.PatientPipeline;
 import dev.kindred.clinical.patient.PatientVectorizer;
 import dev.kindred.clinical.patient.VectorWeights;
 import dev.kindred.clinical.recommend.Recommender;
+import dev.kindred.clinical.recommend.ResponseEstimator;
 import dev.kindred.fhir.catalog.FeatureCatalog;
 import dev.kindred.index.Neighbour;
 import dev.kindred.index.VectorIndex;
@@ -33,6 +34,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Offline quality evaluation with a time split, run through the same {@link PatientPipeline} as the stream,
@@ -268,13 +270,98 @@ public final class Evaluation {
                 }
             }
         }
-        OutcomePrediction prediction = predictOutcomes(runs, inPopulation, approx, new PopulationRates(payloads));
+        PopulationRates populationRates = new PopulationRates(payloads);
+        OutcomePrediction prediction = predictOutcomes(runs, inPopulation, approx, populationRates);
+        ResponseReport response = settings.response() == null ? null
+                : responseReport(runs, inPopulation, index, vectors, populationRates, payloads, atCutoff,
+                        disorderPatients);
         return new EvaluationReport(facts.size(), population.size(), k, cutoff, end, mean(lifts,
                 EvaluationReport.DisorderLift::lift), mean(lifts, EvaluationReport.DisorderLift::liftExact),
                 mean(lifts, EvaluationReport.DisorderLift::liftRandom), baselineLatest, baselineAgeSex,
                 recallSum / population.size(), Auroc.of(prediction.byNeighbours()), Auroc.of(prediction.byPopulation()),
                 Auroc.of(prediction.byPopulationAndReason()), prediction.byNeighbours().size(), prediction.improved(),
-                alerts, covered, lifts, prediction.casesByRule());
+                alerts, covered, lifts, prediction.casesByRule(), response);
+    }
+
+    /**
+     * Every course judged after the cutoff estimated by the {@link ResponseEstimator} from the patient's nearest
+     * neighbours among those with a known outcome of that treatment at the cutoff (the filter inside the index
+     * search); then the same for each candidate vector design of the weight search, without intervals.
+     */
+    private ResponseReport responseReport(Map<String, PatientRun> runs, Set<String> inPopulation,
+            VectorIndex<List<TreatmentOutcome>> index, Map<String, float[]> vectors, PopulationRates rates,
+            Map<String, List<TreatmentOutcome>> payloads, Map<String, PatientState> atCutoff,
+            Map<String, Set<String>> disorderPatients) {
+        ResponseEstimator estimator = new ResponseEstimator(settings.response());
+        Map<String, String> displays = new TreeMap<>();
+        payloads.values().forEach(list -> list.forEach(o -> displays.putIfAbsent(
+                OutcomeRules.key(o.getSystem(), o.getCode()), o.getDisplay())));
+        List<ResponseReport.WeightTrial> trials = new ArrayList<>();
+        List<String> population = new ArrayList<>(vectors.keySet());
+        for (Map.Entry<String, VectorWeights> candidate : settings.weightCandidates().entrySet()) {
+            PatientVectorizer design = new PatientVectorizer(catalog, candidate.getValue());
+            String space = design.clinicalSpace();
+            InMemoryPatientIndex trialIndex = new InMemoryPatientIndex(settings.pipeline().metric(), settings.hnsw());
+            Map<String, float[]> trialVectors = new HashMap<>();
+            for (String key : population) {
+                List<Float> v = design.vectors(atCutoff.get(key)).get(space);
+                float[] vector = v == null ? new float[design.dimensions(space).size()] : PatientVectorizer.toArray(v);
+                trialVectors.put(key, vector);
+                trialIndex.upsert(space, key, atCutoff.get(key).getVersion(), vector, payloads.get(key));
+            }
+            List<ResponseReport.Case> cases = responseCases(estimator, runs, inPopulation, trialIndex.index(space),
+                    trialVectors, rates);
+            ResponseReport scored = ResponseReport.of(cases, displays, settings.response(),
+                    settings.responseMinCases(), 0, settings.seed(), List.of());
+            Map<String, List<String>> exact = exactNeighbours(population, trialVectors);
+            double lift = disorderPatients.entrySet().stream().mapToDouble(d -> lift(d.getValue(),
+                    (double) d.getValue().size() / population.size(), exact))
+                    .average().orElse(Double.NaN);
+            trials.add(new ResponseReport.WeightTrial(candidate.getKey(), candidate.getValue().toString(),
+                    scored.meanWithinAuroc(), scored.pooled().aurocNeighbours(), lift));
+        }
+        List<ResponseReport.Case> cases = responseCases(estimator, runs, inPopulation, index, vectors, rates);
+        return ResponseReport.of(cases, displays, settings.response(), settings.responseMinCases(),
+                settings.bootstrapResamples(), settings.seed(), trials);
+    }
+
+    private List<ResponseReport.Case> responseCases(ResponseEstimator estimator, Map<String, PatientRun> runs,
+            Set<String> inPopulation, VectorIndex<List<TreatmentOutcome>> index, Map<String, float[]> vectors,
+            PopulationRates rates) {
+        List<ResponseReport.Case> cases = new ArrayList<>();
+        for (PatientRun run : runs.values()) {
+            if (run.state == null || !inPopulation.contains(run.key)) {
+                continue;
+            }
+            for (Decided d : run.decided.values()) {
+                Predicate<List<TreatmentOutcome>> treated = ResponseEstimator.treatedWith(d.treatment());
+                List<ResponseEstimator.TreatedNeighbour> neighbours = new ArrayList<>();
+                for (Neighbour<List<TreatmentOutcome>> n : index.search(vectors.get(run.key),
+                        estimator.settings().neighbours(), i -> !i.key().equals(run.key) && treated.test(i.payload()))) {
+                    neighbours.add(new ResponseEstimator.TreatedNeighbour(n.key(), n.distance(), n.payload()));
+                }
+                double prior = rates.rate(d.treatment(), null);
+                ResponseEstimator.Estimate e = estimator.estimate(neighbours, d.treatment(), d.reason(), prior);
+                cases.add(new ResponseReport.Case(d.treatment(), e.rate(), prior, d.improved(), e.effectiveSize(),
+                        e.neighbours() > 0 && e.effectiveSize() >= estimator.settings().minEffectiveSize()));
+            }
+        }
+        return cases;
+    }
+
+    /** Exact k nearest of each patient, ties broken by key so the result is reproducible. */
+    private Map<String, List<String>> exactNeighbours(List<String> population, Map<String, float[]> vs) {
+        Map<String, List<String>> neighbours = new HashMap<>();
+        int k = Math.min(settings.k(), population.size() - 1);
+        for (String key : population) {
+            float[] q = vs.get(key);
+            List<String> others = new ArrayList<>(population);
+            others.remove(key);
+            others.sort(Comparator.comparingDouble((String o) -> settings.pipeline().metric().distance(q, vs.get(o)))
+                    .thenComparing(Function.identity()));
+            neighbours.put(key, others.subList(0, k));
+        }
+        return neighbours;
     }
 
     /** The outcome cases, scored by the neighbours, by the population rate and by the rate given the reason. */
