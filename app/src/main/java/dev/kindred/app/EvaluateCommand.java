@@ -114,6 +114,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", defaultValue = "2000", description = "Bootstrap resamples of the response intervals (default ${DEFAULT-VALUE}).")
     int bootstrap;
 
+    @Option(names = "--response-vectors", defaultValue = "course-start", paramLabel = "course-start|cutoff",
+            description = "Compare patients as they were when each course started (default) or everyone at the cutoff.")
+    String responseVectors;
+
     @Option(names = "--weight-candidate", paramLabel = "NAME:BLOCK=W,...",
             description = "A vector design to score too (block overrides of the default, as --weights); repeatable: the weight search.")
     List<String> weightCandidates = new ArrayList<>();
@@ -127,6 +131,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream err = System.err;
+        if (!"course-start".equals(responseVectors) && !"cutoff".equals(responseVectors)) {
+            err.println("kindred evaluate: --response-vectors must be course-start or cutoff, not " + responseVectors);
+            return 2;
+        }
         List<Path> sources = new ArrayList<>(inputs);
         if (sources.isEmpty()) {
             if (patients < 1) {
@@ -183,6 +191,7 @@ final class EvaluateCommand implements Callable<Integer> {
                         ? new ResponseEstimator.Settings(responseNeighbours, priorStrength, minEffectiveSize) : null)
                 .bootstrapResamples(bootstrap)
                 .weightCandidates(parseCandidates(weightCandidates))
+                .responseAtCourseStart(!"cutoff".equals(responseVectors))
                 .build();
         long t1 = System.nanoTime();
         EvaluationReport report = new Evaluation(catalog, rules, settings).run(facts);

@@ -87,8 +87,16 @@ class EvaluateResponseIT {
                 assertThat(row.path("auroc_population").asDouble()).isEqualTo(0.5);
             }
         }
-        assertThat(response.path("weight_search")).hasSize(1);
-        assertThat(response.path("weight_search").get(0).path("name").asText()).isEqualTo("older");
+        // By default patients are compared as they were when each course started.
+        assertThat(response.path("estimator").path("vectors_at").asText()).isEqualTo("course-start");
+        // The weight search: the pipeline's design and the candidate, each with both ways of comparing.
+        List<String> trials = new ArrayList<>();
+        for (JsonNode trial : response.path("weight_search")) {
+            trials.add(trial.path("name").asText() + "@" + trial.path("vectors_at").asText());
+            assertThat(trial.path("within_treatment_auroc").isObject()).isTrue();
+        }
+        assertThat(trials).containsExactly("(pipeline)@cutoff", "(pipeline)@course-start", "older@cutoff",
+                "older@course-start");
         assertThat(run.err()).contains("pooled").contains("prior strength 4.0");
 
         // The same files without the option: the report of before, no response section.
@@ -106,5 +114,8 @@ class EvaluateResponseIT {
         Run run = evaluate("--patients", "5", "--modules", "no/such/dir", "--data-dir", "target");
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err()).contains("--modules no/such/dir is not a directory");
+        Run bad = evaluate("--patients", "5", "--response-vectors", "sometime", "--data-dir", "target");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--response-vectors must be course-start or cutoff");
     }
 }

@@ -22,10 +22,13 @@ import java.util.Map;
  * @param responseMinCases treatments with fewer judged courses after the cutoff get no row of their own
  * @param bootstrapResamples resamples of the response report's confidence intervals (seeded by {@code seed})
  * @param weightCandidates vector designs to score on this population besides the pipeline's (the weight search)
+ * @param responseAtCourseStart the response report compares patients as they were when each course started
+ *        (neighbours: courses decided by the cutoff); false compares everyone's vectors at the cutoff
  */
 public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, HnswParameters hnsw,
         int minDisorderPatients, long seed, boolean baselines, ResponseEstimator.Settings response,
-        int responseMinCases, int bootstrapResamples, Map<String, VectorWeights> weightCandidates) {
+        int responseMinCases, int bootstrapResamples, Map<String, VectorWeights> weightCandidates,
+        boolean responseAtCourseStart) {
 
     public static final EvaluationSettings DEFAULTS = new Builder().build();
 
@@ -40,7 +43,8 @@ public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, Hnsw
     public Builder toBuilder() {
         return new Builder().pipeline(pipeline).cutoff(cutoff).hnsw(hnsw).minDisorderPatients(minDisorderPatients)
                 .seed(seed).baselines(baselines).response(response).responseMinCases(responseMinCases)
-                .bootstrapResamples(bootstrapResamples).weightCandidates(weightCandidates);
+                .bootstrapResamples(bootstrapResamples).weightCandidates(weightCandidates)
+                .responseAtCourseStart(responseAtCourseStart);
     }
 
     /** Named construction, starting from the defaults `kindred evaluate` uses. */
@@ -55,6 +59,7 @@ public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, Hnsw
         private int responseMinCases = 10;
         private int bootstrapResamples = 2000;
         private Map<String, VectorWeights> weightCandidates = Map.of();
+        private boolean responseAtCourseStart = true;
 
         private Builder() {
         }
@@ -110,9 +115,14 @@ public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, Hnsw
             return this;
         }
 
+        public Builder responseAtCourseStart(boolean atStart) {
+            responseAtCourseStart = atStart;
+            return this;
+        }
+
         public EvaluationSettings build() {
             return new EvaluationSettings(pipeline, cutoff, hnsw, minDisorderPatients, seed, baselines, response,
-                    responseMinCases, bootstrapResamples, weightCandidates);
+                    responseMinCases, bootstrapResamples, weightCandidates, responseAtCourseStart);
         }
     }
 }

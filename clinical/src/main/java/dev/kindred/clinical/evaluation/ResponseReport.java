@@ -15,7 +15,13 @@ import java.util.TreeMap;
  * what personalisation adds.
  */
 public record ResponseReport(ResponseEstimator.Settings estimator, int resamples, long seed, int minCases,
-        List<Row> treatments, Row pooled, List<Calibration.Bin> reliability, List<WeightTrial> weightSearch) {
+        List<Row> treatments, Row pooled, List<Calibration.Bin> reliability, List<WeightTrial> weightSearch,
+        String vectorsAt) {
+
+    /** The neighbours' and the patient's vectors as they were when each course started (the decision). */
+    public static final String AT_COURSE_START = "course-start";
+    /** Everyone's vectors at the evaluation cutoff, as in the stream's index. */
+    public static final String AT_CUTOFF = "cutoff";
 
     /** One judged course after the cutoff: the estimate, the population rate, and what happened. */
     public record Case(String treatment, double estimate, double populationRate, boolean improved,
@@ -29,8 +35,8 @@ public record ResponseReport(ResponseEstimator.Settings estimator, int resamples
     }
 
     /** One candidate vector design of the weight search: what it scored on this population. */
-    public record WeightTrial(String name, String weights, double meanWithinAuroc, double pooledAuroc,
-            double liftExact) {
+    public record WeightTrial(String name, String weights, String vectorsAt, double meanWithinAuroc,
+            double pooledAuroc, double liftExact, Map<String, Double> withinAuroc) {
     }
 
     /** Builds the report; treatments with fewer than {@code minCases} judged courses get no row. */
@@ -47,7 +53,21 @@ public record ResponseReport(ResponseEstimator.Settings estimator, int resamples
             }
         });
         return new ResponseReport(estimator, resamples, seed, minCases, rows, row("*", "all treatments", cases,
-                resamples, seed), Calibration.reliability(scores(cases, true), 10), List.copyOf(weightSearch));
+                resamples, seed), Calibration.reliability(scores(cases, true), 10), List.copyOf(weightSearch),
+                AT_CUTOFF);
+    }
+
+    /** The same report, its neighbours' vectors taken {@code at} ({@link #AT_COURSE_START} or {@link #AT_CUTOFF}). */
+    public ResponseReport withVectorsAt(String at) {
+        return new ResponseReport(estimator, resamples, seed, minCases, treatments, pooled, reliability, weightSearch,
+                at);
+    }
+
+    /** The neighbour AUROC of each treatment row, by system|code. */
+    public Map<String, Double> withinAurocs() {
+        Map<String, Double> out = new TreeMap<>();
+        treatments.forEach(r -> out.put(r.treatment(), r.aurocNeighbours()));
+        return out;
     }
 
     private static Row row(String treatment, String display, List<Case> cases, int resamples, long seed) {
@@ -93,6 +113,7 @@ public record ResponseReport(ResponseEstimator.Settings estimator, int resamples
         out.put("reliability", bins);
         out.put("expected_calibration_error", round(Calibration.expectedError(reliability)));
         Map<String, Object> est = new LinkedHashMap<>();
+        est.put("vectors_at", vectorsAt);
         est.put("neighbours", estimator.neighbours());
         est.put("prior_strength", estimator.priorStrength());
         est.put("min_effective_size", estimator.minEffectiveSize());
@@ -106,9 +127,13 @@ public record ResponseReport(ResponseEstimator.Settings estimator, int resamples
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("name", t.name());
                 m.put("weights", t.weights());
+                m.put("vectors_at", t.vectorsAt());
                 m.put("mean_within_treatment_auroc", round(t.meanWithinAuroc()));
                 m.put("pooled_auroc", round(t.pooledAuroc()));
                 m.put("neighbour_condition_lift_exact", round(t.liftExact()));
+                Map<String, Object> within = new LinkedHashMap<>();
+                t.withinAuroc().forEach((k, v) -> within.put(k, round(v)));
+                m.put("within_treatment_auroc", within);
                 trials.add(m);
             }
             out.put("weight_search", trials);
@@ -151,10 +176,14 @@ public record ResponseReport(ResponseEstimator.Settings estimator, int resamples
                     r.brierNeighbours(), r.brierPopulation(), r.display() == null ? "" : r.display()));
         }
         sb.append(String.format(Locale.ROOT, "mean within-treatment AUROC %.3f; pooled AUROC %.3f vs population %.3f;"
-                + " ECE %.3f; prior strength %.1f, min effective size %.1f, %d treated neighbours%n",
+                + " ECE %.3f; prior strength %.1f, min effective size %.1f, %d treated neighbours, vectors at %s%n",
                 meanWithinAuroc(), pooled.aurocNeighbours(), pooled.aurocPopulation(),
                 Calibration.expectedError(reliability), estimator.priorStrength(), estimator.minEffectiveSize(),
-                estimator.neighbours()));
+                estimator.neighbours(), vectorsAt));
+        for (WeightTrial t : weightSearch) {
+            sb.append(String.format(Locale.ROOT, "  trial %-28s at %-12s within %.3f pooled %.3f lift %.2f %s%n",
+                    t.name(), t.vectorsAt(), t.meanWithinAuroc(), t.pooledAuroc(), t.liftExact(), t.withinAuroc()));
+        }
         return sb.toString();
     }
 
