@@ -371,10 +371,14 @@ public final class Evaluation {
                     (double) d.getValue().size() / population.size(), exact))
                     .average().orElse(Double.NaN);
             for (Map.Entry<String, List<ResponseReport.Case>> way : byWay.entrySet()) {
+                // With intervals too: the design is chosen on development seeds and reported, intervals and all,
+                // from the trial on unseen ones.
                 ResponseReport scored = ResponseReport.of(way.getValue(), displays, settings.response(),
-                        settings.responseMinCases(), 0, settings.seed(), List.of());
+                        settings.responseMinCases(), settings.bootstrapResamples(), settings.seed(), List.of())
+                        .withVectorsAt(way.getKey());
                 trials.add(new ResponseReport.WeightTrial(name, vectorizer.weights().toString(), way.getKey(),
-                        scored.meanWithinAuroc(), scored.pooled().aurocNeighbours(), lift, scored.withinAurocs()));
+                        scored.meanWithinAuroc(), scored.pooled().aurocNeighbours(), lift, scored.withinAurocs(),
+                        scored));
             }
             if (name.equals(PIPELINE_DESIGN)) {
                 reported = byWay.get(chosen);

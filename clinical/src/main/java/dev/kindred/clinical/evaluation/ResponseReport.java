@@ -36,7 +36,7 @@ public record ResponseReport(ResponseEstimator.Settings estimator, int resamples
 
     /** One candidate vector design of the weight search: what it scored on this population. */
     public record WeightTrial(String name, String weights, String vectorsAt, double meanWithinAuroc,
-            double pooledAuroc, double liftExact, Map<String, Double> withinAuroc) {
+            double pooledAuroc, double liftExact, Map<String, Double> withinAuroc, ResponseReport report) {
     }
 
     /** Builds the report; treatments with fewer than {@code minCases} judged courses get no row. */
@@ -134,6 +134,18 @@ public record ResponseReport(ResponseEstimator.Settings estimator, int resamples
                 Map<String, Object> within = new LinkedHashMap<>();
                 t.withinAuroc().forEach((k, v) -> within.put(k, round(v)));
                 m.put("within_treatment_auroc", within);
+                if (t.report() != null) {
+                    // Rows with both outcomes only: elsewhere an AUROC is undefined.
+                    Map<String, Object> rows = new LinkedHashMap<>();
+                    for (Row r : t.report().treatments()) {
+                        if (!Double.isNaN(r.aurocNeighbours())) {
+                            rows.put(r.treatment(), rowJson(r));
+                        }
+                    }
+                    m.put("per_treatment", rows);
+                    m.put("pooled", rowJson(t.report().pooled()));
+                    m.put("expected_calibration_error", round(Calibration.expectedError(t.report().reliability())));
+                }
                 trials.add(m);
             }
             out.put("weight_search", trials);
@@ -181,8 +193,14 @@ public record ResponseReport(ResponseEstimator.Settings estimator, int resamples
                 Calibration.expectedError(reliability), estimator.priorStrength(), estimator.minEffectiveSize(),
                 estimator.neighbours(), vectorsAt));
         for (WeightTrial t : weightSearch) {
-            sb.append(String.format(Locale.ROOT, "  trial %-28s at %-12s within %.3f pooled %.3f lift %.2f %s%n",
-                    t.name(), t.vectorsAt(), t.meanWithinAuroc(), t.pooledAuroc(), t.liftExact(), t.withinAuroc()));
+            StringBuilder within = new StringBuilder();
+            t.withinAuroc().forEach((k, v) -> {
+                if (!Double.isNaN(v)) {
+                    within.append(String.format(Locale.ROOT, " %s=%.3f", k.substring(k.lastIndexOf('|') + 1), v));
+                }
+            });
+            sb.append(String.format(Locale.ROOT, "  trial %-20s at %-12s within %.3f pooled %.3f lift %.2f%s%n",
+                    t.name(), t.vectorsAt(), t.meanWithinAuroc(), t.pooledAuroc(), t.liftExact(), within));
         }
         return sb.toString();
     }

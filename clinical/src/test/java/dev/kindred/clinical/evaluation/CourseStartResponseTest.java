@@ -1,6 +1,7 @@
 package dev.kindred.clinical.evaluation;
 
 import static dev.kindred.clinical.testing.Facts.demographics;
+import static dev.kindred.clinical.testing.Facts.diagnosis;
 import static dev.kindred.clinical.testing.Facts.measurement;
 import static dev.kindred.clinical.testing.Facts.medication;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,6 +39,7 @@ class CourseStartResponseTest {
 
     /** A metformin course from {@code start}: glucose 170 before, 120 (responder) or 175 after. */
     private static void course(List<ClinicalFact> f, String p, String year, double heartRate, boolean responds) {
+        f.add(diagnosis(p, "44054006", "Diabetes mellitus type 2 (disorder)", year + "-01-01", null, p + "c"));
         f.add(measurement(p, "glucose", 170, year + "-02-20", p + "g0"));
         f.add(measurement(p, "heart_rate", heartRate, year + "-02-25", p + "hr0"));
         f.add(medication(p, "860975", "metformin", year + "-03-01", p + "rx"));
@@ -66,6 +68,8 @@ class CourseStartResponseTest {
             f.add(measurement(p, "heart_rate", 95, "2021-06-01", p + "hrA"));
             f.add(measurement(p, "heart_rate", 95, "2021-09-01", p + "hrB"));
             course(f, p, "2022", responds ? 60 : 130, responds);
+            // A later visit, so the timeline runs past the rule's window and the 2022 courses are decided.
+            f.add(measurement(p, "heart_rate", 95, "2022-09-01", p + "hrC"));
             facts.put(p, f);
         }
         return facts;
@@ -86,7 +90,9 @@ class CourseStartResponseTest {
                 : ResponseReport.AT_CUTOFF);
         assertThat(report.weightSearch()).extracting(ResponseReport.WeightTrial::vectorsAt)
                 .containsExactly(ResponseReport.AT_CUTOFF, ResponseReport.AT_COURSE_START);
-        return report.treatments().stream().filter(r -> r.treatment().equals(METFORMIN)).findFirst().orElseThrow();
+        return report.treatments().stream().filter(r -> r.treatment().equals(METFORMIN)).findFirst()
+                .orElseThrow(() -> new AssertionError("no metformin row: " + report.treatments() + " pooled "
+                        + report.pooled()));
     }
 
     @Test
