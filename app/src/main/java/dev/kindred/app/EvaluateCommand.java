@@ -18,6 +18,7 @@ import dev.kindred.clinical.patient.VectorWeights;
 import dev.kindred.clinical.pipeline.PipelineSettings;
 import dev.kindred.clinical.outcomes.OutcomeRules;
 import dev.kindred.clinical.recommend.Recommender;
+import dev.kindred.clinical.recommend.ResponseEstimator;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,6 +91,37 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--no-baselines", description = "Skip the naive-vector baselines.")
     boolean noBaselines;
 
+    @Option(names = "--modules", paramLabel = "DIR|builtin-response",
+            description = "With --patients: extra Synthea modules (a directory of module JSON, or builtin-response for"
+                    + " Kindred's heterogeneous-response modules); turns on the treatment-response report.")
+    String modules;
+
+    @Option(names = "--response", description = "Report treatment response per treatment (on by default with --modules).")
+    boolean response;
+
+    @Option(names = "--response-neighbours", defaultValue = "15",
+            description = "Treated neighbours per response estimate (default ${DEFAULT-VALUE}).")
+    int responseNeighbours;
+
+    @Option(names = "--prior-strength", defaultValue = "2.0",
+            description = "Weight, in effective neighbours, of the population rate in the response estimate (default ${DEFAULT-VALUE}).")
+    double priorStrength;
+
+    @Option(names = "--min-effective-size", defaultValue = "3.0",
+            description = "Least effective number of treated neighbours for them to count (default ${DEFAULT-VALUE}).")
+    double minEffectiveSize;
+
+    @Option(names = "--bootstrap", defaultValue = "2000", description = "Bootstrap resamples of the response intervals (default ${DEFAULT-VALUE}).")
+    int bootstrap;
+
+    @Option(names = "--response-vectors", defaultValue = "course-start", paramLabel = "course-start|cutoff",
+            description = "Compare patients as they were when each course started (default) or everyone at the cutoff.")
+    String responseVectors;
+
+    @Option(names = "--weight-candidate", paramLabel = "NAME:BLOCK=W,...",
+            description = "A vector design to score too (block overrides of the default, as --weights); repeatable: the weight search.")
+    List<String> weightCandidates = new ArrayList<>();
+
     @Option(names = "--catalog", paramLabel = "FILE", description = "Feature catalog JSON (default: built in).")
     Path catalogPath;
 
@@ -99,6 +131,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream err = System.err;
+        if (!"course-start".equals(responseVectors) && !"cutoff".equals(responseVectors)) {
+            err.println("kindred evaluate: --response-vectors must be course-start or cutoff, not " + responseVectors);
+            return 2;
+        }
         List<Path> sources = new ArrayList<>(inputs);
         if (sources.isEmpty()) {
             if (patients < 1) {
@@ -109,8 +145,19 @@ final class EvaluateCommand implements Callable<Integer> {
                 err.println("kindred evaluate: Synthea is not in this build (the production distribution leaves it out); pass --input PATH");
                 return 2;
             }
-            err.printf("generating %d Synthea patients (seed %d)...%n", patients, seed);
-            sources.add(SyntheaFeed.generate(patients, seed, dataDir.resolve("synthea")));
+            Path modulesDir = null;
+            if (modules != null) {
+                modulesDir = modules.equals("builtin-response") ? SyntheaFeed.responseModules() : Path.of(modules);
+                if (!Files.isDirectory(modulesDir)) {
+                    err.println("kindred evaluate: --modules " + modules + " is not a directory (or builtin-response)");
+                    return 2;
+                }
+            }
+            err.printf("generating %d Synthea patients (seed %d)%s...%n", patients, seed,
+                    modulesDir == null ? "" : " with the modules of " + modulesDir);
+            sources.add(modulesDir == null ? SyntheaFeed.generate(patients, seed, dataDir.resolve("synthea"))
+                    : SyntheaFeed.generate(patients, seed, SyntheaFeed.DEFAULT_REFERENCE_TIME, dataDir.resolve("synthea"),
+                            modulesDir));
         }
         for (Path p : sources) {
             if (!Files.exists(p)) {
@@ -140,10 +187,19 @@ final class EvaluateCommand implements Callable<Integer> {
                 .minDisorderPatients(minDisorderPatients)
                 .seed(seed)
                 .baselines(!noBaselines)
+                .response(response || modules != null
+                        ? new ResponseEstimator.Settings(responseNeighbours, priorStrength, minEffectiveSize) : null)
+                .bootstrapResamples(bootstrap)
+                .weightCandidates(parseCandidates(weightCandidates))
+                .responseAtCourseStart(!"cutoff".equals(responseVectors))
                 .build();
         long t1 = System.nanoTime();
         EvaluationReport report = new Evaluation(catalog, rules, settings).run(facts);
         err.printf("evaluated in %.0f s%n", (System.nanoTime() - t1) / 1e9);
+        if (report.response() != null) {
+            // The table for people on stderr; stdout stays one JSON object.
+            err.print(report.response().toText());
+        }
 
         Map<String, Object> json = new LinkedHashMap<>(report.toJson());
         json.put("mapping_rejections", rejections);
@@ -185,6 +241,19 @@ final class EvaluateCommand implements Callable<Integer> {
         } catch (DateTimeParseException e) {
             return Instant.parse(text);
         }
+    }
+
+    static Map<String, VectorWeights> parseCandidates(List<String> texts) {
+        Map<String, VectorWeights> out = new LinkedHashMap<>();
+        for (String text : texts) {
+            int colon = text.indexOf(':');
+            if (colon < 1) {
+                throw new IllegalArgumentException("--weight-candidate: '" + text + "' is not NAME:block=weight,...");
+            }
+            String blocks = text.substring(colon + 1).trim();
+            out.put(text.substring(0, colon), blocks.isEmpty() ? VectorWeights.DEFAULT : parseWeights(blocks));
+        }
+        return out;
     }
 
     static VectorWeights parseWeights(String text) {

@@ -17,6 +17,7 @@ import dev.kindred.clinical.pipeline.PatientPipeline;
 import dev.kindred.clinical.patient.PatientVectorizer;
 import dev.kindred.clinical.patient.VectorWeights;
 import dev.kindred.clinical.recommend.Recommender;
+import dev.kindred.clinical.recommend.ResponseEstimator;
 import dev.kindred.fhir.catalog.FeatureCatalog;
 import dev.kindred.index.Neighbour;
 import dev.kindred.index.VectorIndex;
@@ -32,7 +33,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Offline quality evaluation with a time split, run through the same {@link PatientPipeline} as the stream,
@@ -66,12 +69,21 @@ public final class Evaluation {
     private final FeatureCatalog catalog;
     private final EvaluationSettings settings;
     private final PatientPipeline pipeline;
+    /** The vector designs the response report compares (the pipeline's first), snapshotted at course starts. */
+    private final Map<String, PatientVectorizer> responseDesigns = new LinkedHashMap<>();
 
     public Evaluation(FeatureCatalog catalog, OutcomeRules rules, EvaluationSettings settings) {
         this.catalog = catalog;
         this.settings = settings;
         this.pipeline = new PatientPipeline(catalog, rules, settings.pipeline());
+        if (settings.response() != null) {
+            responseDesigns.put(PIPELINE_DESIGN, pipeline.vectorizer());
+            settings.weightCandidates().forEach((name, w) -> responseDesigns.put(name, new PatientVectorizer(catalog, w)));
+        }
     }
+
+    /** The name of the pipeline's own vector design among the response report's designs. */
+    static final String PIPELINE_DESIGN = "(pipeline)";
 
     /** The default cutoff: the effective time that leaves {@link #HELD_OUT_SHARE} of the timed events after it. */
     public static Instant defaultCutoff(Map<String, List<ClinicalFact>> facts) {
@@ -119,6 +131,11 @@ public final class Evaluation {
         PatientState state;
         /** Courses started after the cutoff whose outcome became known, as they were first seen decided. */
         final Map<String, Decided> decided = new LinkedHashMap<>();
+        /**
+         * Each course episode's vectors (by design) as the patient was when it started, by course@start: the
+         * state a prescriber decides on. Only with a response report.
+         */
+        final Map<String, Map<String, float[]>> startVectors = new HashMap<>();
 
         PatientRun(String key, List<ClinicalFact> facts) {
             this.key = key;
@@ -135,6 +152,32 @@ public final class Evaluation {
                 next++;
                 Instant clock = PatientPipeline.advancesClock(f) ? f.getEffectiveTime() : null;
                 state = pipeline.load(state, List.of(f), clock).state();
+                // After the last fact of a time, so the start visit's measurements are in the snapshot.
+                if (next == facts.size() || !facts.get(next).getEffectiveTime().equals(f.getEffectiveTime())) {
+                    snapshotCourseStarts();
+                }
+            }
+        }
+
+        /** Takes the vectors of the episodes that appeared since the last call. */
+        void snapshotCourseStarts() {
+            if (responseDesigns.isEmpty() || state == null) {
+                return;
+            }
+            Map<String, float[]> now = null;
+            for (Map.Entry<String, TreatmentCourse> course : state.getTreatments().entrySet()) {
+                for (TreatmentEpisode e : course.getValue().getEpisodes()) {
+                    String id = course.getKey() + "@" + e.getStart().toEpochMilli();
+                    if (!startVectors.containsKey(id)) {
+                        if (now == null) {
+                            now = new HashMap<>();
+                            for (Map.Entry<String, PatientVectorizer> d : responseDesigns.entrySet()) {
+                                now.put(d.getKey(), vectorOf(d.getValue(), state));
+                            }
+                        }
+                        startVectors.put(id, now);
+                    }
+                }
             }
         }
 
@@ -252,6 +295,7 @@ public final class Evaluation {
                 Instant time = group.get(0).getEffectiveTime();
                 PatientPipeline.Step step = pipeline.process(run.state, group, time, cutoffIndex, time);
                 run.state = step.state();
+                run.snapshotCourseStarts();
                 for (ClinicalAlert alert : step.alerts()) {
                     alerts++;
                     covered += alert.getRecommendations().isEmpty() ? 0 : 1;
@@ -268,13 +312,168 @@ public final class Evaluation {
                 }
             }
         }
-        OutcomePrediction prediction = predictOutcomes(runs, inPopulation, approx, new PopulationRates(payloads));
+        PopulationRates populationRates = new PopulationRates(payloads);
+        OutcomePrediction prediction = predictOutcomes(runs, inPopulation, approx, populationRates);
+        ResponseReport response = settings.response() == null ? null
+                : responseReport(runs, inPopulation, vectors, populationRates, payloads, atCutoff, disorderPatients);
         return new EvaluationReport(facts.size(), population.size(), k, cutoff, end, mean(lifts,
                 EvaluationReport.DisorderLift::lift), mean(lifts, EvaluationReport.DisorderLift::liftExact),
                 mean(lifts, EvaluationReport.DisorderLift::liftRandom), baselineLatest, baselineAgeSex,
                 recallSum / population.size(), Auroc.of(prediction.byNeighbours()), Auroc.of(prediction.byPopulation()),
                 Auroc.of(prediction.byPopulationAndReason()), prediction.byNeighbours().size(), prediction.improved(),
-                alerts, covered, lifts, prediction.casesByRule());
+                alerts, covered, lifts, prediction.casesByRule(), response);
+    }
+
+    /**
+     * Every course judged after the cutoff estimated by the {@link ResponseEstimator} from the nearest neighbours
+     * among those with a known outcome of that treatment (the filter inside the index search), two ways: with
+     * everyone's vectors at the cutoff (the stream's index), and with the vectors each patient had when each
+     * course started, the query's own course included (what a prescriber decides on; the neighbours are the
+     * courses decided by the cutoff). Each vector design (the pipeline's, then the weight search's candidates)
+     * is scored both ways; the pipeline's design, the way the settings choose, gets the full report.
+     */
+    private ResponseReport responseReport(Map<String, PatientRun> runs, Set<String> inPopulation,
+            Map<String, float[]> vectors, PopulationRates rates, Map<String, List<TreatmentOutcome>> payloads,
+            Map<String, PatientState> atCutoff, Map<String, Set<String>> disorderPatients) {
+        ResponseEstimator estimator = new ResponseEstimator(settings.response());
+        Map<String, String> displays = new TreeMap<>();
+        payloads.values().forEach(list -> list.forEach(o -> displays.putIfAbsent(
+                OutcomeRules.key(o.getSystem(), o.getCode()), o.getDisplay())));
+        Set<String> judgedTreatments = new HashSet<>();
+        runs.values().forEach(r -> r.decided.values().forEach(d -> judgedTreatments.add(d.treatment())));
+        String chosen = settings.responseAtCourseStart() ? ResponseReport.AT_COURSE_START : ResponseReport.AT_CUTOFF;
+        List<ResponseReport.WeightTrial> trials = new ArrayList<>();
+        List<String> population = new ArrayList<>(vectors.keySet());
+        List<ResponseReport.Case> reported = null;
+        for (Map.Entry<String, PatientVectorizer> design : responseDesigns.entrySet()) {
+            String name = design.getKey();
+            PatientVectorizer vectorizer = design.getValue();
+            String space = vectorizer.clinicalSpace();
+            InMemoryPatientIndex cutoffIndex = new InMemoryPatientIndex(settings.pipeline().metric(), settings.hnsw());
+            Map<String, float[]> cutoffVectors = new HashMap<>();
+            for (String key : population) {
+                float[] vector = vectorOf(vectorizer, atCutoff.get(key));
+                cutoffVectors.put(key, vector);
+                cutoffIndex.upsert(space, key, atCutoff.get(key).getVersion(), vector, payloads.get(key));
+            }
+            InMemoryPatientIndex startIndex = courseStartIndex(name, space, runs, population, atCutoff,
+                    judgedTreatments);
+            Map<String, List<ResponseReport.Case>> byWay = new LinkedHashMap<>();
+            byWay.put(ResponseReport.AT_CUTOFF, responseCases(estimator, runs, inPopulation,
+                    cutoffIndex.index(space), (run, course) -> cutoffVectors.get(run.key), rates));
+            byWay.put(ResponseReport.AT_COURSE_START, responseCases(estimator, runs, inPopulation,
+                    startIndex.index(space), (run, course) -> {
+                        Map<String, float[]> atStart = run.startVectors.get(course);
+                        return atStart != null ? atStart.get(name) : cutoffVectors.get(run.key);
+                    }, rates));
+            Map<String, List<String>> exact = exactNeighbours(population, cutoffVectors);
+            double lift = disorderPatients.entrySet().stream().mapToDouble(d -> lift(d.getValue(),
+                    (double) d.getValue().size() / population.size(), exact))
+                    .average().orElse(Double.NaN);
+            for (Map.Entry<String, List<ResponseReport.Case>> way : byWay.entrySet()) {
+                // With intervals too: the design is chosen on development seeds and reported, intervals and all,
+                // from the trial on unseen ones.
+                ResponseReport scored = ResponseReport.of(way.getValue(), displays, settings.response(),
+                        settings.responseMinCases(), settings.bootstrapResamples(), settings.seed(), List.of())
+                        .withVectorsAt(way.getKey());
+                trials.add(new ResponseReport.WeightTrial(name, vectorizer.weights().toString(), way.getKey(),
+                        scored.meanWithinAuroc(), scored.pooled().aurocNeighbours(), lift, scored.withinAurocs(),
+                        scored));
+            }
+            if (name.equals(PIPELINE_DESIGN)) {
+                reported = byWay.get(chosen);
+            }
+        }
+        return ResponseReport.of(reported, displays, settings.response(), settings.responseMinCases(),
+                settings.bootstrapResamples(), settings.seed(), trials).withVectorsAt(chosen);
+    }
+
+    /**
+     * One entry per course decided by the cutoff (of a treatment judged after it), keyed patient#course@start:
+     * the patient's vector of {@code design} when the course started, and that course's outcome alone.
+     */
+    private InMemoryPatientIndex courseStartIndex(String design, String space, Map<String, PatientRun> runs,
+            List<String> population, Map<String, PatientState> atCutoff, Set<String> treatments) {
+        InMemoryPatientIndex index = new InMemoryPatientIndex(settings.pipeline().metric(), settings.hnsw());
+        for (String key : population) {
+            PatientState state = atCutoff.get(key);
+            PatientRun run = runs.get(key);
+            for (Map.Entry<String, TreatmentCourse> entry : state.getTreatments().entrySet()) {
+                if (!treatments.contains(entry.getKey())) {
+                    continue;
+                }
+                TreatmentCourse course = entry.getValue();
+                for (TreatmentEpisode e : course.getEpisodes()) {
+                    String id = entry.getKey() + "@" + e.getStart().toEpochMilli();
+                    Map<String, float[]> atStart = run.startVectors.get(id);
+                    if (e.getStatus() == OutcomeStatus.UNKNOWN || atStart == null) {
+                        continue;
+                    }
+                    String reason = OutcomeSummary.primaryReason(e, state.getDiagnoses());
+                    TreatmentOutcome outcome = TreatmentOutcome.newBuilder()
+                            .setCode(course.getCode())
+                            .setSystem(course.getSystem())
+                            .setDisplay(course.getDisplay())
+                            .setStartedAt(e.getStart())
+                            .setStatus(e.getStatus())
+                            .setRule(e.getRule())
+                            .setDecidedAt(e.getDecidedAt())
+                            .setReasons(reason == null ? List.of() : List.of(reason))
+                            .build();
+                    index.upsert(space, key + "#" + id, state.getVersion(), atStart.get(design), List.of(outcome));
+                }
+            }
+        }
+        return index;
+    }
+
+    /** A patient's vector of one design; zeros when the design gives none. */
+    private static float[] vectorOf(PatientVectorizer design, PatientState state) {
+        String space = design.clinicalSpace();
+        List<Float> v = design.vectors(state).get(space);
+        return v == null ? new float[design.dimensions(space).size()] : PatientVectorizer.toArray(v);
+    }
+
+    private List<ResponseReport.Case> responseCases(ResponseEstimator estimator, Map<String, PatientRun> runs,
+            Set<String> inPopulation, VectorIndex<List<TreatmentOutcome>> index,
+            BiFunction<PatientRun, String, float[]> queryVector, PopulationRates rates) {
+        List<ResponseReport.Case> cases = new ArrayList<>();
+        for (PatientRun run : runs.values()) {
+            if (run.state == null || !inPopulation.contains(run.key)) {
+                continue;
+            }
+            String own = run.key + "#";
+            for (Map.Entry<String, Decided> course : run.decided.entrySet()) {
+                Decided d = course.getValue();
+                Predicate<List<TreatmentOutcome>> treated = ResponseEstimator.treatedWith(d.treatment());
+                List<ResponseEstimator.TreatedNeighbour> neighbours = new ArrayList<>();
+                for (Neighbour<List<TreatmentOutcome>> n : index.search(queryVector.apply(run, course.getKey()),
+                        estimator.settings().neighbours(), i -> !i.key().equals(run.key) && !i.key().startsWith(own)
+                                && treated.test(i.payload()))) {
+                    neighbours.add(new ResponseEstimator.TreatedNeighbour(n.key(), n.distance(), n.payload()));
+                }
+                double prior = rates.rate(d.treatment(), null);
+                ResponseEstimator.Estimate e = estimator.estimate(neighbours, d.treatment(), d.reason(), prior);
+                cases.add(new ResponseReport.Case(d.treatment(), e.rate(), prior, d.improved(), e.effectiveSize(),
+                        e.neighbours() > 0 && e.effectiveSize() >= estimator.settings().minEffectiveSize()));
+            }
+        }
+        return cases;
+    }
+
+    /** Exact k nearest of each patient, ties broken by key so the result is reproducible. */
+    private Map<String, List<String>> exactNeighbours(List<String> population, Map<String, float[]> vs) {
+        Map<String, List<String>> neighbours = new HashMap<>();
+        int k = Math.min(settings.k(), population.size() - 1);
+        for (String key : population) {
+            float[] q = vs.get(key);
+            List<String> others = new ArrayList<>(population);
+            others.remove(key);
+            others.sort(Comparator.comparingDouble((String o) -> settings.pipeline().metric().distance(q, vs.get(o)))
+                    .thenComparing(Function.identity()));
+            neighbours.put(key, others.subList(0, k));
+        }
+        return neighbours;
     }
 
     /** The outcome cases, scored by the neighbours, by the population rate and by the rate given the reason. */

@@ -12,7 +12,7 @@ public record EvaluationReport(int patientsTotal, int patients, int k, Instant c
         double recall, double outcomeAuroc, double outcomeAurocPopulation,
         double outcomeAurocPopulationByReason, int outcomeCases,
         int outcomeImproved, int alerts, int alertsWithRecommendation, List<DisorderLift> disorders,
-        Map<String, Integer> outcomeCasesByRule) {
+        Map<String, Integer> outcomeCasesByRule, ResponseReport response) {
     /** The lift of one disorder. */
     public record DisorderLift(String code, String display, int patients, double prevalence, double lift,
             double liftExact, double liftRandom) {
@@ -63,6 +63,9 @@ public record EvaluationReport(int patientsTotal, int patients, int k, Instant c
             perDisorder.add(m);
         }
         out.put("per_disorder", perDisorder);
+        if (response != null) {
+            out.put("treatment_response", response.toJson());
+        }
         return out;
     }
 

@@ -2,7 +2,11 @@ package dev.kindred.clinical.evaluation;
 
 import dev.kindred.clinical.pipeline.PipelineSettings;
 import dev.kindred.index.HnswParameters;
+import dev.kindred.clinical.patient.VectorWeights;
+import dev.kindred.clinical.recommend.ResponseEstimator;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * How {@link Evaluation} runs.
@@ -14,9 +18,17 @@ import java.time.Instant;
  * @param minDisorderPatients disorders are measured when active after the cutoff in at least this many patients
  * @param seed for the random-neighbour baseline
  * @param baselines also measure the naive vector designs (latest values only; age and sex only)
+ * @param response the treatment-response estimator to measure; null leaves the response report out
+ * @param responseMinCases treatments with fewer judged courses after the cutoff get no row of their own
+ * @param bootstrapResamples resamples of the response report's confidence intervals (seeded by {@code seed})
+ * @param weightCandidates vector designs to score on this population besides the pipeline's (the weight search)
+ * @param responseAtCourseStart the response report compares patients as they were when each course started
+ *        (neighbours: courses decided by the cutoff); false compares everyone's vectors at the cutoff
  */
 public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, HnswParameters hnsw,
-        int minDisorderPatients, long seed, boolean baselines) {
+        int minDisorderPatients, long seed, boolean baselines, ResponseEstimator.Settings response,
+        int responseMinCases, int bootstrapResamples, Map<String, VectorWeights> weightCandidates,
+        boolean responseAtCourseStart) {
 
     public static final EvaluationSettings DEFAULTS = new Builder().build();
 
@@ -30,7 +42,9 @@ public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, Hnsw
 
     public Builder toBuilder() {
         return new Builder().pipeline(pipeline).cutoff(cutoff).hnsw(hnsw).minDisorderPatients(minDisorderPatients)
-                .seed(seed).baselines(baselines);
+                .seed(seed).baselines(baselines).response(response).responseMinCases(responseMinCases)
+                .bootstrapResamples(bootstrapResamples).weightCandidates(weightCandidates)
+                .responseAtCourseStart(responseAtCourseStart);
     }
 
     /** Named construction, starting from the defaults `kindred evaluate` uses. */
@@ -41,6 +55,11 @@ public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, Hnsw
         private int minDisorderPatients = 15;
         private long seed = 42;
         private boolean baselines = true;
+        private ResponseEstimator.Settings response;
+        private int responseMinCases = 10;
+        private int bootstrapResamples = 2000;
+        private Map<String, VectorWeights> weightCandidates = Map.of();
+        private boolean responseAtCourseStart = true;
 
         private Builder() {
         }
@@ -75,8 +94,35 @@ public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, Hnsw
             return this;
         }
 
+        public Builder response(ResponseEstimator.Settings r) {
+            response = r;
+            return this;
+        }
+
+        public Builder responseMinCases(int n) {
+            responseMinCases = n;
+            return this;
+        }
+
+        public Builder bootstrapResamples(int n) {
+            bootstrapResamples = n;
+            return this;
+        }
+
+        /** Named designs, kept in the given order. */
+        public Builder weightCandidates(Map<String, VectorWeights> candidates) {
+            weightCandidates = new LinkedHashMap<>(candidates);
+            return this;
+        }
+
+        public Builder responseAtCourseStart(boolean atStart) {
+            responseAtCourseStart = atStart;
+            return this;
+        }
+
         public EvaluationSettings build() {
-            return new EvaluationSettings(pipeline, cutoff, hnsw, minDisorderPatients, seed, baselines);
+            return new EvaluationSettings(pipeline, cutoff, hnsw, minDisorderPatients, seed, baselines, response,
+                    responseMinCases, bootstrapResamples, weightCandidates, responseAtCourseStart);
         }
     }
 }
