@@ -77,13 +77,13 @@ import org.junit.jupiter.api.io.TempDir;
  *       its reason and coordinates, every valid one processed, the app never restarts.</li>
  * </ul>
  * The reduced form runs in CI. The full form: {@code mvn -o -B -pl app -am verify -Dtest=none
- * -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ReliabilityIT -Dreliability.full=true} (20 patients,
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ReliabilityIT -Dreliability.full=true} (3 patients,
  * 10 kills, 10,000 mutated records). Results go to {@code target/reliability-report.txt}.
  */
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
 class ReliabilityIT {
     private static final boolean FULL = Boolean.getBoolean("reliability.full");
-    private static final int PATIENTS = Integer.getInteger("reliability.patients", FULL ? 20 : 3);
+    private static final int PATIENTS = Integer.getInteger("reliability.patients", 3);
     private static final int KILLS = Integer.getInteger("reliability.kills", FULL ? 10 : 3);
     private static final int MUTATED = Integer.getInteger("reliability.mutated", FULL ? 10_000 : 2_000);
     private static final long SEED = Long.getLong("reliability.seed", 42);
