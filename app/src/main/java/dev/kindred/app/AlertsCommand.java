@@ -52,7 +52,6 @@ import picocli.CommandLine.Option;
         description = "Print the alerts of cds.alerts as JSON lines on stdout (new ones, or from the beginning),"
                 + " decoded with their writer schema from the schema registry; errors and progress on stderr.")
 final class AlertsCommand implements Callable<Integer> {
-    static final long DEFAULT_TIMEOUT_FROM_BEGINNING_MS = 10_000;
     private static final Duration POLL = Duration.ofMillis(200);
 
     @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT",
@@ -67,7 +66,8 @@ final class AlertsCommand implements Callable<Integer> {
             description = "Alerts topic (default ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--from-beginning", description = "Read the alerts already published too (default: only new ones).")
+    @Option(names = "--from-beginning", description = "Read the alerts already published and stop at the end the"
+            + " topic had at start (default: only new ones, until Ctrl-C).")
     boolean fromBeginning;
 
     @Option(names = "--max", paramLabel = "N", description = "Stop after N alerts (default: no limit).")
@@ -80,8 +80,8 @@ final class AlertsCommand implements Callable<Integer> {
     boolean card;
 
     @Option(names = "--timeout-ms", paramLabel = "MS",
-            description = "Stop (exit 0) when no record arrives for this long (default: "
-                    + DEFAULT_TIMEOUT_FROM_BEGINNING_MS + " with --from-beginning, else wait until Ctrl-C).")
+            description = "Also stop (exit 0) when no record arrives for this long (default: wait until Ctrl-C, or"
+                    + " with --from-beginning until the end seen at start).")
     Long timeoutMs;
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -104,8 +104,7 @@ final class AlertsCommand implements Callable<Integer> {
         if (timeoutMs != null && timeoutMs < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--timeout-ms must be at least 1");
         }
-        Long idleLimit = timeoutMs != null ? timeoutMs
-                : fromBeginning ? Long.valueOf(DEFAULT_TIMEOUT_FROM_BEGINNING_MS) : null;
+        Long idleLimit = timeoutMs;
 
         Properties extra = new Properties();
         if (configFile != null) {
@@ -193,6 +192,7 @@ final class AlertsCommand implements Callable<Integer> {
     private int read(KafkaConsumer<byte[], byte[]> consumer, SchemaRegistryClient registry, Long idleLimit,
             PrintWriter out, PrintWriter err) {
         List<TopicPartition> partitions;
+        Map<TopicPartition, Long> endAtStart = Map.of();
         try {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
             if (infos == null || infos.isEmpty()) {
@@ -203,6 +203,8 @@ final class AlertsCommand implements Callable<Integer> {
             consumer.assign(partitions);
             if (fromBeginning) {
                 consumer.seekToBeginning(partitions);
+                // The end to stop at: an idle limit alone would end early (exit 0, alerts missing) on a stall.
+                endAtStart = consumer.endOffsets(partitions, Duration.ofSeconds(30));
             } else {
                 consumer.seekToEnd(partitions);
             }
@@ -214,9 +216,11 @@ final class AlertsCommand implements Callable<Integer> {
             err.println("kindred alerts: cannot read topic " + topic + " at " + bootstrapServers + ": " + e.getMessage());
             return 1;
         }
-        err.printf(Locale.ROOT, "kindred alerts: reading %s (%d partitions) %s%s%n", topic, partitions.size(),
+        err.printf(Locale.ROOT, "kindred alerts: reading %s (%d partitions) %s%s%s%n", topic, partitions.size(),
                 fromBeginning ? "from the beginning" : "from now on (new alerts only)",
-                idleLimit == null ? "; Ctrl-C to stop" : "; stopping after " + idleLimit + " ms without a record");
+                fromBeginning ? " to the end seen now" : "",
+                idleLimit != null ? "; stopping after " + idleLimit + " ms without a record"
+                        : fromBeginning ? "" : "; Ctrl-C to stop");
         err.flush();
 
         // --card needs the generated class (CdsCards maps it); otherwise read in the writer's own schema, so
@@ -230,6 +234,10 @@ final class AlertsCommand implements Callable<Integer> {
         try {
             reading:
             while (true) {
+                if (fromBeginning && reached(consumer, endAtStart)) {
+                    stopReason = "reached the end seen at start";
+                    break;
+                }
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 if (records.isEmpty()) {
                     if (idleLimit != null && System.nanoTime() - lastRecord >= TimeUnit.MILLISECONDS.toNanos(idleLimit)) {
@@ -290,6 +298,11 @@ final class AlertsCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "kindred alerts: %,d alert%s printed%s (%s)%n", printed, printed == 1 ? "" : "s",
                 failed == 0 ? "" : String.format(Locale.ROOT, ", %,d records skipped", failed), stopReason);
         return 0;
+    }
+
+    /** True when the consumer's position is at or past {@code end} on every partition. */
+    private static boolean reached(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> end) {
+        return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
     }
 
     /** The whole alert as one JSON line, or null when it is another patient's. */

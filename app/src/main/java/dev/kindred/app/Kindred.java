@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "kindred", mixinStandardHelpOptions = true, version = "kindred 0.1.0",
         description = "Real-time clinical decision support on Kafka Streams: FHIR R4 events become patient"
                 + " vectors, similar patients are found in HNSW indexes, and alerts are published as Avro.",
-        subcommands = {RunCommand.class, AlertsCommand.class, VectorsCommand.class, EvaluateCommand.class})
+        subcommands = {RunCommand.class, AlertsCommand.class, VectorsCommand.class, EvaluateCommand.class,
+                SendCommand.class})
 public final class Kindred implements Runnable {
     /** A class only the dev stack has. */
     static final String DEV_STACK_MARKER = "dev.kindred.devstack.EmbeddedKafkaBroker";
@@ -33,6 +34,7 @@ public final class Kindred implements Runnable {
         CommandLine cli = new CommandLine(new Kindred());
         if (devStackPresent()) {
             cli.addSubcommand("demo", newInstance("dev.kindred.app.DemoCommand"));
+            cli.addSubcommand("broker", newInstance("dev.kindred.app.BrokerCommand"));
         } else {
             cli.addSubcommand("demo", new WithoutDevStack());
         }

@@ -97,7 +97,7 @@ final class ProcessingMonitor implements AutoCloseable {
     }
 
     /** Partitions whose committed offset is behind the end, with how far behind; empty when caught up. */
-    private Map<TopicPartition, Long> lag(List<String> inputTopics) throws InterruptedException {
+    Map<TopicPartition, Long> lag(List<String> inputTopics) throws InterruptedException {
         try {
             List<String> topics = new ArrayList<>(inputTopics);
             for (String t : admin.listTopics().names().get()) {
@@ -127,7 +127,7 @@ final class ProcessingMonitor implements AutoCloseable {
     }
 
     /** Committed offsets of the application summed over the partitions of {@code inputTopics}. */
-    private long committedInput(List<String> inputTopics) throws InterruptedException {
+    long committedInput(List<String> inputTopics) throws InterruptedException {
         try {
             long sum = 0;
             for (Map.Entry<TopicPartition, OffsetAndMetadata> e : admin.listConsumerGroupOffsets(applicationId)

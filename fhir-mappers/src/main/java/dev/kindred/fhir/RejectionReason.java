@@ -30,7 +30,7 @@ public enum RejectionReason {
     ID_ONLY_NOTIFICATION("id-only-notification"),
     /** A resource named by an id-only notification could not be fetched from the configured FHIR server. */
     FETCH_FAILED("fetch-failed"),
-    /** Anything unexpected inside the engine; the message says what. */
+    /** Anything unexpected inside the engine; the reason names the exception's class, never its message. */
     INTERNAL_ERROR("internal-error");
 
     private final String code;

@@ -4,6 +4,7 @@ import dev.kindred.avro.TreatmentOutcome;
 import dev.kindred.index.VectorIndex;
 import dev.kindred.topology.index.VectorIndexStore;
 import dev.kindred.topology.index.VectorIndexStoreType;
+import dev.kindred.topology.internals.Scrubbed;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +76,8 @@ public final class KindredService implements AutoCloseable {
             }
         });
         streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("stream thread failed; shutting Kindred down", e);
+            // Scrubbed: the message of an exception from processing can quote patient data.
+            LOG.error("stream thread failed; shutting Kindred down: {}", Scrubbed.describe(e));
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.start();

@@ -16,6 +16,7 @@ import dev.kindred.fhir.FhirMapper;
 import dev.kindred.fhir.catalog.FeatureCatalog;
 import dev.kindred.topology.index.VectorIndexStoreBuilder;
 import dev.kindred.topology.internals.DeadLetterExceptionHandler;
+import dev.kindred.topology.internals.DeadLetters;
 import dev.kindred.topology.internals.FhirMappingProcessor;
 import dev.kindred.topology.internals.IndexUpdateProcessor;
 import dev.kindred.topology.internals.Mapped;
@@ -96,9 +97,10 @@ public final class KindredTopology {
                 Serdes.String(), Serdes.String()).withCachingEnabled());
 
         FhirMapper mapper = new FhirMapper(catalog, config.resourceFetcher());
+        int deadLetterOriginalBytes = DeadLetters.originalBytesBudget(config.originals());
         KStream<String, Mapped> mapped = builder
                 .stream(topics.inputs(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("fhir-input"))
-                .process(() -> new FhirMappingProcessor(mapper), Named.as("map-fhir"));
+                .process(() -> new FhirMappingProcessor(mapper, deadLetterOriginalBytes), Named.as("map-fhir"));
 
         Map<String, KStream<String, Mapped>> byOutcome = mapped.split(Named.as("mapped-"))
                 .branch((key, value) -> value.isFact(), Branched.as("facts"))

@@ -9,6 +9,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
@@ -50,6 +52,11 @@ import java.util.stream.Stream;
  *
  * <p>Nothing is lost quietly: a send that fails (synchronously or in its callback) stops the replay with a
  * {@link ReplayException} naming the record's origin and topic; the producer is flushed before returning.
+ * The one exception is a record too large for Kafka (over {@code maxRecordBytes}, or refused as too large by
+ * the producer or broker): one bad file must not stop a hospital's replay, so it is skipped, logged with its
+ * origin and size and listed in {@link Summary#oversized()}. Bundles never reach this check whole: the file
+ * reader already splits them into their entries, so only a single huge resource (or a huge unreadable file)
+ * is oversize.
  *
  * <p>Memory: sorting needs every routed record at once; records that will be skipped are dropped while
  * reading. Each record holds its compact JSON bytes plus ~150 bytes. Measured: 100 Synthea patients (112
@@ -82,9 +89,10 @@ public final class EventTimeReplayer {
      * @param unparseable       unreadable inputs seen (sent to the unparseable topic, or skipped without one)
      * @param distinctPatients  distinct patient keys among the sent records
      * @param read              what the file reader counted, or null when records were passed in directly
+     * @param oversized         records skipped as too large for Kafka: origin (file and line or entry) and size
      */
     public record Summary(Map<String, Long> sentPerTopic, long skipped, long unparseable, long distinctPatients,
-                          FhirFileReader.Stats read) {
+                          FhirFileReader.Stats read, List<String> oversized) {
         /** Total records sent. */
         public long sent() {
             return sentPerTopic.values().stream().mapToLong(Long::longValue).sum();
@@ -101,6 +109,13 @@ public final class EventTimeReplayer {
     private final Producer<byte[], byte[]> producer;
     private final Map<String, String> topicByType;
     private final String unparseableTopic;
+    private final int maxRecordBytes;
+
+    /**
+     * Records larger than this are skipped as oversize: Kafka's default {@code max.request.size} (1 MiB) less
+     * room for the key, headers and batch overhead.
+     */
+    public static final int DEFAULT_MAX_RECORD_BYTES = 1024 * 1024 - 8 * 1024;
 
     /**
      * @param producer         used as given and not closed here
@@ -109,9 +124,19 @@ public final class EventTimeReplayer {
      *                         the dead-letter topic; null to skip it (counted, and logged with its origin)
      */
     public EventTimeReplayer(Producer<byte[], byte[]> producer, Map<String, String> topicByType, String unparseableTopic) {
+        this(producer, topicByType, unparseableTopic, DEFAULT_MAX_RECORD_BYTES);
+    }
+
+    /** As above, skipping (and reporting) records whose JSON exceeds {@code maxRecordBytes}. */
+    public EventTimeReplayer(Producer<byte[], byte[]> producer, Map<String, String> topicByType, String unparseableTopic,
+            int maxRecordBytes) {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.topicByType = Map.copyOf(topicByType);
         this.unparseableTopic = unparseableTopic;
+        if (maxRecordBytes <= 0) {
+            throw new IllegalArgumentException("maxRecordBytes must be positive: " + maxRecordBytes);
+        }
+        this.maxRecordBytes = maxRecordBytes;
     }
 
     /**
@@ -200,10 +225,19 @@ public final class EventTimeReplayer {
         Map<String, Long> perTopic = new LinkedHashMap<>();
         Set<String> patients = new HashSet<>();
         AtomicReference<ReplayException> failure = new AtomicReference<>();
+        // Appended from the producer's callback thread too (broker-side refusals).
+        List<String> oversized = new CopyOnWriteArrayList<>();
+        List<String> refusedAfterSend = new CopyOnWriteArrayList<>();
         long sent = 0;
+        long handled = 0;
         for (Routed r : routed) {
             throwIfFailed(failure);
+            handled++;
             FhirResourceRecord rec = r.record();
+            if (rec.json().length > maxRecordBytes) {
+                reportOversize(oversized, rec, r.topic());
+                continue;
+            }
             String key = PatientReferences.patientKey(rec.patientRef());
             RecordHeaders headers = new RecordHeaders();
             headers.add(ORIGIN_HEADER, rec.origin().getBytes(StandardCharsets.UTF_8));
@@ -211,12 +245,18 @@ public final class EventTimeReplayer {
                     key == null ? null : key.getBytes(StandardCharsets.UTF_8), rec.json(), headers);
             try {
                 producer.send(out, (metadata, e) -> {
-                    if (e != null) {
+                    if (e instanceof RecordTooLargeException) {
+                        reportOversize(oversized, rec, r.topic());
+                        refusedAfterSend.add(r.topic());
+                    } else if (e != null) {
                         failure.compareAndSet(null, new ReplayException(
                                 "Kafka did not accept the record from " + rec.origin() + " for topic " + r.topic()
                                         + ": " + e, e));
                     }
                 });
+            } catch (RecordTooLargeException e) {
+                reportOversize(oversized, rec, r.topic());
+                continue;
             } catch (RuntimeException e) {
                 throw new ReplayException("Could not send the record from " + rec.origin() + " to topic " + r.topic()
                         + " (" + sent + " of " + total + " handed to the producer before): " + e, e);
@@ -226,18 +266,35 @@ public final class EventTimeReplayer {
             if (key != null) {
                 patients.add(key);
             }
-            if (sent % step == 0 && sent < total) {
-                progress.onProgress(sent, total);
+            if (handled % step == 0 && handled < total) {
+                progress.onProgress(handled, total);
             }
         }
         producer.flush();
         throwIfFailed(failure);
-        progress.onProgress(sent, total);
+        progress.onProgress(handled, total);
+        // A record the broker refused as too large was counted as sent before its callback said so.
+        for (String topic : refusedAfterSend) {
+            perTopic.merge(topic, -1L, Long::sum);
+        }
+        perTopic.values().removeIf(n -> n == 0);
         Summary summary = new Summary(Collections.unmodifiableMap(new TreeMap<>(perTopic)), collector.skipped, collector.unparseable, patients.size(),
-                readStats);
-        log.info("Replayed {} records ({} patients) to {}; skipped {}, unparseable {}",
-                sent, patients.size(), summary.sentPerTopic(), collector.skipped, collector.unparseable);
+                readStats, List.copyOf(oversized));
+        log.info("Replayed {} records ({} patients) to {}; skipped {}, unparseable {}, oversize {}",
+                summary.sent(), patients.size(), summary.sentPerTopic(), collector.skipped, collector.unparseable,
+                oversized.size());
         return summary;
+    }
+
+    /** Logs the origin and size only: the content is patient data. */
+    private static void reportOversize(List<String> oversized, FhirResourceRecord rec, String topic) {
+        String report = rec.origin() + " (" + rec.json().length + " bytes, " + describe(rec) + ")";
+        oversized.add(report);
+        log.warn("Oversize record skipped, too large for Kafka: {} for topic {}", report, topic);
+    }
+
+    private static String describe(FhirResourceRecord rec) {
+        return rec.unparseable() ? "unreadable input" : rec.resourceType() + (rec.id() == null ? "" : "/" + rec.id());
     }
 
     private static void throwIfFailed(AtomicReference<ReplayException> failure) {

@@ -21,18 +21,23 @@ import org.slf4j.LoggerFactory;
  * topic that cannot be deserialized) to the dead-letter topic as a {@link DeadLetter} with the source
  * record's raw bytes, and lets processing go on. Under exactly-once the dead letter commits atomically with
  * the input offset, so nothing is lost and nothing is reported twice.
+ * A near-limit original is cut to fit the producer's limit ({@link DeadLetters#originalBytesBudget}).
+ *
+ * <p>Logs carry coordinates and the exception's class only: messages and stack traces can quote patient data.
  */
 public final class DeadLetterExceptionHandler implements ProcessingExceptionHandler, DeserializationExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterExceptionHandler.class);
 
     private String topic;
     private Serializer<DeadLetter> serializer;
+    private int originalBytesBudget;
 
     @Override
     public void configure(Map<String, ?> configs) {
         KindredConfig config = new KindredConfig(configs);
         this.topic = config.deadLetterTopic();
         this.serializer = RegistryAvroSerde.specific(DeadLetter.class, configs, false).serializer();
+        this.originalBytesBudget = DeadLetters.originalBytesBudget(configs);
     }
 
     @Override
@@ -49,9 +54,9 @@ public final class DeadLetterExceptionHandler implements ProcessingExceptionHand
 
     private List<ProducerRecord<byte[], byte[]>> deadLetter(ErrorHandlerContext context, Exception exception) {
         LOG.error("dead-lettered {}-{}@{} after {} in {}", context.topic(), context.partition(), context.offset(),
-                exception.getClass().getSimpleName(), context.processorNodeId(), exception);
+                exception.getClass().getName(), context.processorNodeId());
         DeadLetter letter = DeadLetters.ofException(exception, context.topic(), context.partition(),
-                context.offset(), context.sourceRawKey(), context.sourceRawValue(), Instant.now());
+                context.offset(), context.sourceRawKey(), context.sourceRawValue(), Instant.now(), originalBytesBudget);
         return List.of(new ProducerRecord<>(topic, null, serializer.serialize(topic, letter)));
     }
 }

@@ -27,10 +27,13 @@ public final class FhirMappingProcessor implements Processor<byte[], byte[], Str
     private static final Logger LOG = LoggerFactory.getLogger(FhirMappingProcessor.class);
 
     private final FhirMapper mapper;
+    /** Bytes of a bad record kept in its dead letter, so the letter fits the producer limit. */
+    private final int deadLetterOriginalBytes;
     private ProcessorContext<String, Mapped> context;
 
-    public FhirMappingProcessor(FhirMapper mapper) {
+    public FhirMappingProcessor(FhirMapper mapper, int deadLetterOriginalBytes) {
         this.mapper = mapper;
+        this.deadLetterOriginalBytes = deadLetterOriginalBytes;
     }
 
     @Override
@@ -74,7 +77,7 @@ public final class FhirMappingProcessor implements Processor<byte[], byte[], Str
                     r.resourceType() == null ? "unknown resource" : r.resourceType(),
                     r.resourceId() == null ? "" : "/" + r.resourceId());
             context.forward(new Record<>(null, Mapped.deadLetter(DeadLetters.of(r, topic, partition, offset,
-                    record.key(), record.value(), Instant.now())), record.timestamp()));
+                    record.key(), record.value(), Instant.now(), deadLetterOriginalBytes)), record.timestamp()));
         }
     }
 }
