@@ -34,6 +34,7 @@ import java.util.stream.Stream;
  * {@code kindred demo --via-subscription}. Types Kindred does not read and unparseable input are skipped.
  */
 public final class SubscriptionFeeder {
+    private static final long MAX_NOTIFICATION_BYTES = 1 << 20;
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final URI hook;
@@ -86,8 +87,16 @@ public final class SubscriptionFeeder {
         Map<String, Long> perTopic = new TreeMap<>();
         Set<String> patients = new HashSet<>();
         long event = 0;
-        for (int start = 0; start < records.size(); start += batchSize) {
-            List<FhirResourceRecord> batch = records.subList(start, Math.min(records.size(), start + batchSize));
+        for (int start = 0, end; start < records.size(); start = end) {
+            // At most batchSize resources and about MAX_NOTIFICATION_BYTES, well under the receiver's request limit.
+            long bytes = 0;
+            end = start;
+            while (end < records.size() && end - start < batchSize
+                    && (end == start || bytes + records.get(end).json().length <= MAX_NOTIFICATION_BYTES)) {
+                bytes += records.get(end).json().length;
+                end++;
+            }
+            List<FhirResourceRecord> batch = records.subList(start, end);
             post(notification(batch, event));
             event += batch.size();
             for (FhirResourceRecord r : batch) {
@@ -99,7 +108,7 @@ public final class SubscriptionFeeder {
             }
             progress.onProgress(event, records.size());
         }
-        return new EventTimeReplayer.Summary(perTopic, skipped, unparseable, patients.size(), reader.stats());
+        return new EventTimeReplayer.Summary(perTopic, skipped, unparseable, patients.size(), reader.stats(), List.of());
     }
 
     private String notification(List<FhirResourceRecord> batch, long eventsBefore) throws IOException {

@@ -67,7 +67,7 @@ public final class FhirMappingProcessor implements Processor<byte[], byte[], Str
                     waiting.fact().getSourceResourceId() == null ? null : waiting.fact().getSourceResourceId().toString());
             MedicationLink link = MedicationLink.newBuilder()
                     .setAwaiting(new AwaitingTreatment(waiting.fact(), DeadLetters.of(unresolved, topic, partition,
-                            offset, record.key(), waiting.resourceJson(), Instant.now()),
+                            offset, record.key(), waiting.resourceJson(), Instant.now(), deadLetterOriginalBytes),
                             Instant.ofEpochMilli(context.currentSystemTimeMs())))
                     .build();
             context.forward(new Record<>(waiting.medicationKey(), Mapped.medicationLink(link), record.timestamp()));
