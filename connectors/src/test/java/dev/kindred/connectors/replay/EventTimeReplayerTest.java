@@ -126,14 +126,24 @@ class EventTimeReplayerTest {
 
     @Test
     void aSynchronousSendErrorStopsTheReplayNamingTheRecord() {
-        producer.sendException = new RecordTooLargeException("too large");
+        producer.sendException = new org.apache.kafka.common.errors.AuthorizationException("not allowed");
         EventTimeReplayer replayer = new EventTimeReplayer(producer, TOPICS, null);
 
         assertThatThrownBy(() -> replayer.replay(Stream.of(record("Patient", "p1", null, "Patient/p1")),
                 EventTimeReplayer.Progress.none()))
                 .isInstanceOf(ReplayException.class)
                 .hasMessageContaining("origin-p1").hasMessageContaining("fhir.patient")
-                .hasCauseInstanceOf(RecordTooLargeException.class);
+                .hasCauseInstanceOf(org.apache.kafka.common.errors.AuthorizationException.class);
+    }
+
+    @Test
+    void aRecordTheProducerRefusesAsTooLargeIsReportedAndTheReplayGoesOn() {
+        producer.sendException = new RecordTooLargeException("too large");
+        Summary summary = new EventTimeReplayer(producer, TOPICS, null).replay(
+                Stream.of(record("Patient", "p1", null, "Patient/p1")), EventTimeReplayer.Progress.none());
+
+        assertThat(summary.oversized()).singleElement().asString().contains("origin-p1");
+        assertThat(summary.sent()).isZero();
     }
 
     @Test
