@@ -146,7 +146,8 @@ public final class ImageEmbeddingWorker implements AutoCloseable {
         } catch (WakeupException e) {
             // closing
         } catch (RuntimeException e) {
-            LOG.error("imaging embedding worker stopped; studies wait on {} until a restart", requestsTopic, e);
+            LOG.error("imaging embedding worker stopped; studies wait on {} until a restart: {}", requestsTopic,
+                    dev.kindred.topology.internals.Scrubbed.describe(e));
         } finally {
             consumer.close();
             producer.close();

@@ -160,8 +160,8 @@ public final class AlertView implements AutoCloseable {
                 failure = "woken up unexpectedly";
             }
         } catch (RuntimeException e) {
-            failure = e.getClass().getSimpleName() + ": " + e.getMessage();
-            LOG.error("the alert view stopped reading {}", alertsTopic, e);
+            failure = e.getClass().getSimpleName();
+            LOG.error("the alert view stopped reading {}: {}", alertsTopic, dev.kindred.topology.internals.Scrubbed.describe(e));
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
