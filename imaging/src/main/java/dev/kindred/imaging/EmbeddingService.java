@@ -251,21 +251,25 @@ public final class EmbeddingService implements AutoCloseable {
                 return;
             }
             // Either the model takes no batch (exported with a fixed batch of one) or one image breaks it: go one by one.
+            // Results are handed out only once the batching decision is made, so whoever sees them sees it too.
             int succeeded = 0;
+            List<Runnable> outcomes = new ArrayList<>(batch.size());
             for (PreparedImage image : batch) {
                 List<PreparedImage> single = List.of(image);
                 try {
-                    deliver(single, forward(worker, single));
+                    float[][] embedding = forward(worker, single);
+                    outcomes.add(() -> deliver(single, embedding));
                     succeeded++;
                 } catch (ImagingException e) {
-                    image.job.fail(FailureReason.MODEL_ERROR, "image " + image.job.imageIds[image.index] + " of "
-                            + image.job.id + ": " + e.getMessage(), 1);
+                    outcomes.add(() -> image.job.fail(FailureReason.MODEL_ERROR, "image "
+                            + image.job.imageIds[image.index] + " of " + image.job.id + ": " + e.getMessage(), 1));
                 }
             }
             if (succeeded == batch.size() && batching.compareAndSet(true, false)) {
                 log.warn("The image model failed on a batch of {} but not on each image alone: one image per forward"
                         + " pass from now on. {}", batch.size(), batchFailure.getMessage());
             }
+            outcomes.forEach(Runnable::run);
         }
     }
 
