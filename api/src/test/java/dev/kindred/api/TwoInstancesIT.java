@@ -88,8 +88,16 @@ class TwoInstancesIT {
         int forwardedByA = 0;
         int forwardedByB = 0;
         for (String p : patients) {
-            JsonNode viaA = get(a, "/api/patients/" + p + "/similar");
-            JsonNode viaB = get(b, "/api/patients/" + p + "/similar");
+            // Each instance searches its own copy of the global index, which may apply the last coalesced vector
+            // publication a moment after the other: wait for the copies to agree, then they must stay equal.
+            JsonNode[] answers = new JsonNode[2];
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                answers[0] = get(a, "/api/patients/" + p + "/similar");
+                answers[1] = get(b, "/api/patients/" + p + "/similar");
+                return keysAndSimilarities(answers[0]).equals(keysAndSimilarities(answers[1]));
+            });
+            JsonNode viaA = answers[0];
+            JsonNode viaB = answers[1];
             assertThat(keysAndSimilarities(viaB)).as("patient %s", p).isEqualTo(keysAndSimilarities(viaA))
                     .isNotEmpty();
             forwardedByA += viaA.path("servedBy").asText().equals("local") ? 0 : 1;
