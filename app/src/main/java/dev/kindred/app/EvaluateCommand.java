@@ -14,6 +14,9 @@ import dev.kindred.index.DistanceMetric;
 import dev.kindred.clinical.evaluation.Evaluation;
 import dev.kindred.clinical.evaluation.EvaluationReport;
 import dev.kindred.clinical.evaluation.EvaluationSettings;
+import dev.kindred.clinical.evaluation.ResponseCases;
+import dev.kindred.clinical.recommend.ResponseMetric;
+import dev.kindred.clinical.patient.PatientVectorizer;
 import dev.kindred.clinical.patient.VectorWeights;
 import dev.kindred.clinical.pipeline.PipelineSettings;
 import dev.kindred.clinical.outcomes.OutcomeRules;
@@ -122,6 +125,16 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "A vector design to score too (block overrides of the default, as --weights); repeatable: the weight search.")
     List<String> weightCandidates = new ArrayList<>();
 
+    @Option(names = "--response-metric", paramLabel = "FILE",
+            description = "Learned per-treatment weights (kindred learn-metric) to choose the treated neighbours with;"
+                    + " the report then gives the estimate under them (and the design as it is among the trials).")
+    Path responseMetric;
+
+    @Option(names = "--response-cases-out", paramLabel = "FILE",
+            description = "Write every judged course with the patient's vector at its start (the input of kindred"
+                    + " learn-metric). For development populations only: what is learned from them must be reported on others.")
+    Path responseCasesOut;
+
     @Option(names = "--catalog", paramLabel = "FILE", description = "Feature catalog JSON (default: built in).")
     Path catalogPath;
 
@@ -133,6 +146,10 @@ final class EvaluateCommand implements Callable<Integer> {
         PrintStream err = System.err;
         if (!"course-start".equals(responseVectors) && !"cutoff".equals(responseVectors)) {
             err.println("kindred evaluate: --response-vectors must be course-start or cutoff, not " + responseVectors);
+            return 2;
+        }
+        if (responseMetric != null && !Files.isRegularFile(responseMetric)) {
+            err.println("kindred evaluate: --response-metric " + responseMetric + " is not a file");
             return 2;
         }
         List<Path> sources = new ArrayList<>(inputs);
@@ -181,6 +198,19 @@ final class EvaluateCommand implements Callable<Integer> {
                 .recommend(new Recommender.Settings(minSupport, Recommender.Settings.DEFAULT.maxRecommendations()))
                 .suppressionWindow(Duration.ofDays(suppressionDays))
                 .build();
+        ResponseMetric metric = null;
+        if (responseMetric != null) {
+            try {
+                metric = ResponseMetric.load(responseMetric);
+                PatientVectorizer design = new PatientVectorizer(catalog, pipeline.weights());
+                for (String treatment : metric.treatments()) {
+                    metric.projector(treatment, design.dimensions(design.clinicalSpace()));
+                }
+            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                err.println("kindred evaluate: --response-metric: " + e.getMessage());
+                return 2;
+            }
+        }
         EvaluationSettings settings = EvaluationSettings.builder()
                 .pipeline(pipeline)
                 .cutoff(cutoff == null ? null : parseCutoff(cutoff))
@@ -192,9 +222,30 @@ final class EvaluateCommand implements Callable<Integer> {
                 .bootstrapResamples(bootstrap)
                 .weightCandidates(parseCandidates(weightCandidates))
                 .responseAtCourseStart(!"cutoff".equals(responseVectors))
+                .responseMetric(metric)
                 .build();
+        if (responseMetric != null && settings.response() == null) {
+            err.println("kindred evaluate: --response-metric needs the response report (--response or --modules)");
+            return 2;
+        }
+        if (responseMetric != null && "cutoff".equals(responseVectors)) {
+            err.println("kindred evaluate: --response-metric compares patients at course start, not with --response-vectors cutoff");
+            return 2;
+        }
         long t1 = System.nanoTime();
-        EvaluationReport report = new Evaluation(catalog, rules, settings).run(facts);
+        Evaluation evaluation = new Evaluation(catalog, rules, settings);
+        EvaluationReport report = evaluation.run(facts);
+        if (responseCasesOut != null) {
+            ResponseCases courses = evaluation.responseCourses();
+            if (courses == null) {
+                err.println("kindred evaluate: --response-cases-out needs the response report (--response or --modules)");
+                return 2;
+            }
+            String population = inputs.isEmpty() ? String.format(Locale.ROOT, "synthea patients=%d seed=%d modules=%s",
+                    patients, seed, modules) : "input " + inputs;
+            new ResponseCases(population, courses.dimensions(), courses.courses()).write(responseCasesOut);
+            err.printf("wrote %d judged courses to %s%n", courses.courses().size(), responseCasesOut);
+        }
         err.printf("evaluated in %.0f s%n", (System.nanoTime() - t1) / 1e9);
         if (report.response() != null) {
             // The table for people on stderr; stdout stays one JSON object.

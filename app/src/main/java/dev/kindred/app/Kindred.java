@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         description = "Real-time clinical decision support on Kafka Streams: FHIR R4 events become patient"
                 + " vectors, similar patients are found in HNSW indexes, and alerts are published as Avro.",
         subcommands = {RunCommand.class, AlertsCommand.class, VectorsCommand.class, EvaluateCommand.class,
-                SendCommand.class})
+                LearnMetricCommand.class, SendCommand.class})
 public final class Kindred implements Runnable {
     /** A class only the dev stack has. */
     static final String DEV_STACK_MARKER = "dev.kindred.devstack.EmbeddedKafkaBroker";

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kindred evaluate --modules builtin-response} on a small Synthea population generated with Kindred's
@@ -38,7 +39,13 @@ class EvaluateResponseIT {
         Assumptions.assumeTrue(SyntheaFeed.available(), "Synthea is not on the classpath (production build)");
     }
 
-    private static synchronized Run evaluate(String... args) {
+    private static Run evaluate(String... args) {
+        List<String> all = new ArrayList<>(List.of("evaluate"));
+        all.addAll(List.of(args));
+        return run(all.toArray(String[]::new));
+    }
+
+    private static synchronized Run run(String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream o = new ByteArrayOutputStream();
@@ -46,9 +53,7 @@ class EvaluateResponseIT {
         try {
             System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            List<String> all = new ArrayList<>(List.of("evaluate"));
-            all.addAll(List.of(args));
-            int exit = Kindred.commandLine().execute(all.toArray(String[]::new));
+            int exit = Kindred.commandLine().execute(args);
             return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
@@ -107,6 +112,64 @@ class EvaluateResponseIT {
         JsonNode json = JSON.readTree(plain.out());
         assertThat(json.has("treatment_response")).isFalse();
         assertThat(json.path("outcome_auroc").isMissingNode()).isFalse();
+    }
+
+    @Test
+    void learnsAMetricFromDevelopmentPopulationsAndChoosesNeighboursWithIt(@TempDir Path dir) throws Exception {
+        List<String> common = List.of("--modules", "builtin-response", "--data-dir", "target", "--cutoff",
+                "2019-01-01", "--no-baselines", "--bootstrap", "100");
+        Path cases5 = dir.resolve("cases-5.json");
+        Path cases6 = dir.resolve("cases-6.json");
+        for (String[] pop : new String[][] {{"5", cases5.toString()}, {"6", cases6.toString()}}) {
+            List<String> args = new ArrayList<>(List.of("--patients", "40", "--seed", pop[0], "--response-cases-out",
+                    pop[1]));
+            args.addAll(common);
+            Run run = evaluate(args.toArray(String[]::new));
+            assertThat(run.exit()).as(run.err()).isZero();
+            assertThat(run.err()).contains("judged courses to " + pop[1]);
+        }
+        JsonNode written = JSON.readTree(cases5.toFile());
+        int dims = written.path("dimensions").size();
+        assertThat(dims).isPositive();
+        assertThat(written.path("courses").size()).isPositive();
+        for (JsonNode course : written.path("courses")) {
+            assertThat(course.path("treatment").asText()).contains("|");
+            assertThat(course.path("vector")).hasSize(dims);
+        }
+
+        Path metricFile = dir.resolve("metric.json");
+        Run learn = run("learn-metric", "--cases", cases5.toString(), "--cases", cases6.toString(), "--out",
+                metricFile.toString(), "--min-courses", "10");
+        assertThat(learn.exit()).as(learn.err()).isZero();
+        JsonNode metric = JSON.readTree(metricFile.toFile());
+        assertThat(metric.path("kind").asText()).isEqualTo("kindred-response-metric");
+        assertThat(metric.path("provenance").path("populations").toString()).contains("seed=5", "seed=6");
+
+        // A metric over age alone for every judged treatment: the report is then made under it.
+        String treatment = written.path("courses").get(0).path("treatment").asText();
+        Path ageOnly = dir.resolve("age-only.json");
+        java.nio.file.Files.writeString(ageOnly, "{\"treatments\":{\"" + treatment
+                + "\":{\"weights\":{\"age\":1.0}}}}");
+        List<String> args = new ArrayList<>(List.of("--patients", "40", "--seed", "5", "--response-metric",
+                ageOnly.toString()));
+        args.addAll(common);
+        Run withMetric = evaluate(args.toArray(String[]::new));
+        assertThat(withMetric.exit()).as(withMetric.err()).isZero();
+        JsonNode response = JSON.readTree(withMetric.out()).path("treatment_response");
+        assertThat(response.path("estimator").path("metric").asText()).isEqualTo("learned-metric");
+        List<String> trials = new ArrayList<>();
+        response.path("weight_search").forEach(t -> trials.add(t.path("name").asText() + "@" + t.path("vectors_at").asText()));
+        assertThat(trials).contains("(pipeline)@course-start", "learned-metric@course-start");
+
+        // A metric that weighs a dimension the design lacks is refused, not half applied.
+        Path foreign = dir.resolve("foreign.json");
+        java.nio.file.Files.writeString(foreign, "{\"treatments\":{\"" + treatment
+                + "\":{\"weights\":{\"no-such-dimension\":1.0}}}}");
+        args.set(args.indexOf(ageOnly.toString()), foreign.toString());
+        Run refused = evaluate(args.toArray(String[]::new));
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("--response-metric: the response metric of " + treatment)
+                .contains("does not have: [no-such-dimension]");
     }
 
     @Test

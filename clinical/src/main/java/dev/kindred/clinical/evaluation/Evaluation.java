@@ -18,6 +18,8 @@ import dev.kindred.clinical.patient.PatientVectorizer;
 import dev.kindred.clinical.patient.VectorWeights;
 import dev.kindred.clinical.recommend.Recommender;
 import dev.kindred.clinical.recommend.ResponseEstimator;
+import dev.kindred.clinical.recommend.ResponseMetric;
+import dev.kindred.index.DistanceMetric;
 import dev.kindred.fhir.catalog.FeatureCatalog;
 import dev.kindred.index.Neighbour;
 import dev.kindred.index.VectorIndex;
@@ -71,6 +73,8 @@ public final class Evaluation {
     private final PatientPipeline pipeline;
     /** The vector designs the response report compares (the pipeline's first), snapshotted at course starts. */
     private final Map<String, PatientVectorizer> responseDesigns = new LinkedHashMap<>();
+    /** The last run's judged courses with their course-start vectors (pipeline design), to learn a metric from. */
+    private ResponseCases responseCourses;
 
     public Evaluation(FeatureCatalog catalog, OutcomeRules rules, EvaluationSettings settings) {
         this.catalog = catalog;
@@ -312,6 +316,9 @@ public final class Evaluation {
                 }
             }
         }
+        if (!responseDesigns.isEmpty()) {
+            responseCourses = judgedCourses(runs);
+        }
         PopulationRates populationRates = new PopulationRates(payloads);
         OutcomePrediction prediction = predictOutcomes(runs, inPopulation, approx, populationRates);
         ResponseReport response = settings.response() == null ? null
@@ -322,6 +329,35 @@ public final class Evaluation {
                 recallSum / population.size(), Auroc.of(prediction.byNeighbours()), Auroc.of(prediction.byPopulation()),
                 Auroc.of(prediction.byPopulationAndReason()), prediction.byNeighbours().size(), prediction.improved(),
                 alerts, covered, lifts, prediction.casesByRule(), response);
+    }
+
+    /**
+     * The last run's judged courses, every patient and every time, each with the pipeline design's vector when
+     * it started: training data for a response metric, to be taken from development populations only. Null
+     * before a run with a response report.
+     */
+    public ResponseCases responseCourses() {
+        return responseCourses;
+    }
+
+    private ResponseCases judgedCourses(Map<String, PatientRun> runs) {
+        List<ResponseCases.Course> courses = new ArrayList<>();
+        for (PatientRun run : runs.values()) {
+            if (run.state == null) {
+                continue;
+            }
+            for (Map.Entry<String, TreatmentCourse> course : run.state.getTreatments().entrySet()) {
+                for (TreatmentEpisode e : course.getValue().getEpisodes()) {
+                    Map<String, float[]> atStart = run.startVectors.get(course.getKey() + "@" + e.getStart().toEpochMilli());
+                    if (e.getStatus() != OutcomeStatus.UNKNOWN && atStart != null) {
+                        courses.add(new ResponseCases.Course(run.key, course.getKey(),
+                                e.getStatus() == OutcomeStatus.IMPROVED, atStart.get(PIPELINE_DESIGN)));
+                    }
+                }
+            }
+        }
+        PatientVectorizer design = pipeline.vectorizer();
+        return new ResponseCases("seed " + settings.seed(), design.dimensions(design.clinicalSpace()), courses);
     }
 
     /**
@@ -345,6 +381,8 @@ public final class Evaluation {
         List<ResponseReport.WeightTrial> trials = new ArrayList<>();
         List<String> population = new ArrayList<>(vectors.keySet());
         List<ResponseReport.Case> reported = null;
+        NeighbourSource pipelineAtStart = null;
+        double pipelineLift = Double.NaN;
         for (Map.Entry<String, PatientVectorizer> design : responseDesigns.entrySet()) {
             String name = design.getKey();
             PatientVectorizer vectorizer = design.getValue();
@@ -357,15 +395,28 @@ public final class Evaluation {
                 cutoffIndex.upsert(space, key, atCutoff.get(key).getVersion(), vector, payloads.get(key));
             }
             InMemoryPatientIndex startIndex = courseStartIndex(name, space, runs, population, atCutoff,
-                    judgedTreatments);
+                    judgedTreatments, null);
             Map<String, List<ResponseReport.Case>> byWay = new LinkedHashMap<>();
-            byWay.put(ResponseReport.AT_CUTOFF, responseCases(estimator, runs, inPopulation,
-                    cutoffIndex.index(space), (run, course) -> cutoffVectors.get(run.key), rates));
-            byWay.put(ResponseReport.AT_COURSE_START, responseCases(estimator, runs, inPopulation,
-                    startIndex.index(space), (run, course) -> {
-                        Map<String, float[]> atStart = run.startVectors.get(course);
-                        return atStart != null ? atStart.get(name) : cutoffVectors.get(run.key);
-                    }, rates));
+            NeighbourSource atStart = new NeighbourSource() {
+                public VectorIndex<List<TreatmentOutcome>> index(String treatment) {
+                    return startIndex.index(space);
+                }
+
+                public float[] query(PatientRun run, String course, String treatment) {
+                    Map<String, float[]> start = run.startVectors.get(course);
+                    return start != null ? start.get(name) : cutoffVectors.get(run.key);
+                }
+            };
+            byWay.put(ResponseReport.AT_CUTOFF, responseCases(estimator, runs, inPopulation, new NeighbourSource() {
+                public VectorIndex<List<TreatmentOutcome>> index(String treatment) {
+                    return cutoffIndex.index(space);
+                }
+
+                public float[] query(PatientRun run, String course, String treatment) {
+                    return cutoffVectors.get(run.key);
+                }
+            }, rates));
+            byWay.put(ResponseReport.AT_COURSE_START, responseCases(estimator, runs, inPopulation, atStart, rates));
             Map<String, List<String>> exact = exactNeighbours(population, cutoffVectors);
             double lift = disorderPatients.entrySet().stream().mapToDouble(d -> lift(d.getValue(),
                     (double) d.getValue().size() / population.size(), exact))
@@ -382,19 +433,62 @@ public final class Evaluation {
             }
             if (name.equals(PIPELINE_DESIGN)) {
                 reported = byWay.get(chosen);
+                pipelineAtStart = atStart;
+                pipelineLift = lift;
             }
         }
-        return ResponseReport.of(reported, displays, settings.response(), settings.responseMinCases(),
-                settings.bootstrapResamples(), settings.seed(), trials).withVectorsAt(chosen);
+        ResponseMetric metric = settings.responseMetric();
+        if (metric == null) {
+            return ResponseReport.of(reported, displays, settings.response(), settings.responseMinCases(),
+                    settings.bootstrapResamples(), settings.seed(), trials).withVectorsAt(chosen);
+        }
+        // The learned metric: each covered treatment's courses in a space of their own, projected; the other
+        // treatments as the pipeline's design at course start.
+        PatientVectorizer design = pipeline.vectorizer();
+        List<String> dims = design.dimensions(design.clinicalSpace());
+        Map<String, ResponseMetric.Projector> projectors = new HashMap<>();
+        metric.treatments().forEach(t -> projectors.put(t, metric.projector(t, dims)));
+        InMemoryPatientIndex learnedIndex = courseStartIndex(PIPELINE_DESIGN, null, runs, population, atCutoff,
+                projectors.keySet(), projectors);
+        NeighbourSource fallback = pipelineAtStart;
+        List<ResponseReport.Case> learned = responseCases(estimator, runs, inPopulation, new NeighbourSource() {
+            boolean learned(String treatment) {
+                return projectors.containsKey(treatment) && learnedIndex.index(treatment) != null;
+            }
+
+            public VectorIndex<List<TreatmentOutcome>> index(String treatment) {
+                return learned(treatment) ? learnedIndex.index(treatment) : fallback.index(treatment);
+            }
+
+            public float[] query(PatientRun run, String course, String treatment) {
+                float[] v = fallback.query(run, course, treatment);
+                return learned(treatment) ? projectors.get(treatment).project(v) : v;
+            }
+        }, rates);
+        ResponseReport scored = ResponseReport.of(learned, displays, settings.response(), settings.responseMinCases(),
+                settings.bootstrapResamples(), settings.seed(), List.of()).withVectorsAt(ResponseReport.AT_COURSE_START);
+        trials.add(new ResponseReport.WeightTrial(LEARNED_METRIC, metric.treatments().size()
+                + " treatments' learned weights over the pipeline design", ResponseReport.AT_COURSE_START,
+                scored.meanWithinAuroc(), scored.pooled().aurocNeighbours(), pipelineLift, scored.withinAurocs(),
+                scored));
+        return ResponseReport.of(learned, displays, settings.response(), settings.responseMinCases(),
+                settings.bootstrapResamples(), settings.seed(), trials).withVectorsAt(ResponseReport.AT_COURSE_START)
+                .withMetric(LEARNED_METRIC);
     }
+
+    /** The name of the learned response metric's trial. */
+    static final String LEARNED_METRIC = "learned-metric";
 
     /**
      * One entry per course decided by the cutoff (of a treatment judged after it), keyed patient#course@start:
-     * the patient's vector of {@code design} when the course started, and that course's outcome alone.
+     * the patient's vector of {@code design} when the course started, and that course's outcome alone. With
+     * {@code projectors}, each treatment's courses go projected into a Euclidean space named after it.
      */
     private InMemoryPatientIndex courseStartIndex(String design, String space, Map<String, PatientRun> runs,
-            List<String> population, Map<String, PatientState> atCutoff, Set<String> treatments) {
-        InMemoryPatientIndex index = new InMemoryPatientIndex(settings.pipeline().metric(), settings.hnsw());
+            List<String> population, Map<String, PatientState> atCutoff, Set<String> treatments,
+            Map<String, ResponseMetric.Projector> projectors) {
+        InMemoryPatientIndex index = new InMemoryPatientIndex(projectors == null ? settings.pipeline().metric()
+                : DistanceMetric.EUCLIDEAN, settings.hnsw());
         for (String key : population) {
             PatientState state = atCutoff.get(key);
             PatientRun run = runs.get(key);
@@ -420,7 +514,13 @@ public final class Evaluation {
                             .setDecidedAt(e.getDecidedAt())
                             .setReasons(reason == null ? List.of() : List.of(reason))
                             .build();
-                    index.upsert(space, key + "#" + id, state.getVersion(), atStart.get(design), List.of(outcome));
+                    float[] vector = atStart.get(design);
+                    if (projectors == null) {
+                        index.upsert(space, key + "#" + id, state.getVersion(), vector, List.of(outcome));
+                    } else {
+                        index.upsert(entry.getKey(), key + "#" + id, state.getVersion(),
+                                projectors.get(entry.getKey()).project(vector), List.of(outcome));
+                    }
                 }
             }
         }
@@ -434,9 +534,15 @@ public final class Evaluation {
         return v == null ? new float[design.dimensions(space).size()] : PatientVectorizer.toArray(v);
     }
 
+    /** Where a course's treated neighbours are searched and with which query vector. */
+    private interface NeighbourSource {
+        VectorIndex<List<TreatmentOutcome>> index(String treatment);
+
+        float[] query(PatientRun run, String course, String treatment);
+    }
+
     private List<ResponseReport.Case> responseCases(ResponseEstimator estimator, Map<String, PatientRun> runs,
-            Set<String> inPopulation, VectorIndex<List<TreatmentOutcome>> index,
-            BiFunction<PatientRun, String, float[]> queryVector, PopulationRates rates) {
+            Set<String> inPopulation, NeighbourSource source, PopulationRates rates) {
         List<ResponseReport.Case> cases = new ArrayList<>();
         for (PatientRun run : runs.values()) {
             if (run.state == null || !inPopulation.contains(run.key)) {
@@ -447,9 +553,11 @@ public final class Evaluation {
                 Decided d = course.getValue();
                 Predicate<List<TreatmentOutcome>> treated = ResponseEstimator.treatedWith(d.treatment());
                 List<ResponseEstimator.TreatedNeighbour> neighbours = new ArrayList<>();
-                for (Neighbour<List<TreatmentOutcome>> n : index.search(queryVector.apply(run, course.getKey()),
-                        estimator.settings().neighbours(), i -> !i.key().equals(run.key) && !i.key().startsWith(own)
-                                && treated.test(i.payload()))) {
+                VectorIndex<List<TreatmentOutcome>> index = source.index(d.treatment());
+                for (Neighbour<List<TreatmentOutcome>> n : index == null ? List.<Neighbour<List<TreatmentOutcome>>>of()
+                        : index.search(source.query(run, course.getKey(), d.treatment()),
+                                estimator.settings().neighbours(), i -> !i.key().equals(run.key)
+                                        && !i.key().startsWith(own) && treated.test(i.payload()))) {
                     neighbours.add(new ResponseEstimator.TreatedNeighbour(n.key(), n.distance(), n.payload()));
                 }
                 double prior = rates.rate(d.treatment(), null);

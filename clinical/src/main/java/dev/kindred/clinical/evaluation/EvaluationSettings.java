@@ -4,6 +4,7 @@ import dev.kindred.clinical.pipeline.PipelineSettings;
 import dev.kindred.index.HnswParameters;
 import dev.kindred.clinical.patient.VectorWeights;
 import dev.kindred.clinical.recommend.ResponseEstimator;
+import dev.kindred.clinical.recommend.ResponseMetric;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,11 +25,13 @@ import java.util.Map;
  * @param weightCandidates vector designs to score on this population besides the pipeline's (the weight search)
  * @param responseAtCourseStart the response report compares patients as they were when each course started
  *        (neighbours: courses decided by the cutoff); false compares everyone's vectors at the cutoff
+ * @param responseMetric learned per-treatment weights to choose the neighbours with (at course start); null:
+ *        the vector design as it is
  */
 public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, HnswParameters hnsw,
         int minDisorderPatients, long seed, boolean baselines, ResponseEstimator.Settings response,
         int responseMinCases, int bootstrapResamples, Map<String, VectorWeights> weightCandidates,
-        boolean responseAtCourseStart) {
+        boolean responseAtCourseStart, ResponseMetric responseMetric) {
 
     public static final EvaluationSettings DEFAULTS = new Builder().build();
 
@@ -44,7 +47,7 @@ public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, Hnsw
         return new Builder().pipeline(pipeline).cutoff(cutoff).hnsw(hnsw).minDisorderPatients(minDisorderPatients)
                 .seed(seed).baselines(baselines).response(response).responseMinCases(responseMinCases)
                 .bootstrapResamples(bootstrapResamples).weightCandidates(weightCandidates)
-                .responseAtCourseStart(responseAtCourseStart);
+                .responseAtCourseStart(responseAtCourseStart).responseMetric(responseMetric);
     }
 
     /** Named construction, starting from the defaults `kindred evaluate` uses. */
@@ -60,6 +63,7 @@ public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, Hnsw
         private int bootstrapResamples = 2000;
         private Map<String, VectorWeights> weightCandidates = Map.of();
         private boolean responseAtCourseStart = true;
+        private ResponseMetric responseMetric;
 
         private Builder() {
         }
@@ -115,6 +119,11 @@ public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, Hnsw
             return this;
         }
 
+        public Builder responseMetric(ResponseMetric metric) {
+            responseMetric = metric;
+            return this;
+        }
+
         public Builder responseAtCourseStart(boolean atStart) {
             responseAtCourseStart = atStart;
             return this;
@@ -122,7 +131,8 @@ public record EvaluationSettings(PipelineSettings pipeline, Instant cutoff, Hnsw
 
         public EvaluationSettings build() {
             return new EvaluationSettings(pipeline, cutoff, hnsw, minDisorderPatients, seed, baselines, response,
-                    responseMinCases, bootstrapResamples, weightCandidates, responseAtCourseStart);
+                    responseMinCases, bootstrapResamples, weightCandidates, responseAtCourseStart,
+                    responseMetric);
         }
     }
 }

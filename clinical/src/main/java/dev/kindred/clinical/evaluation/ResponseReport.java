@@ -16,7 +16,7 @@ import java.util.TreeMap;
  */
 public record ResponseReport(ResponseEstimator.Settings estimator, int resamples, long seed, int minCases,
         List<Row> treatments, Row pooled, List<Calibration.Bin> reliability, List<WeightTrial> weightSearch,
-        String vectorsAt) {
+        String vectorsAt, String metric) {
 
     /** The neighbours' and the patient's vectors as they were when each course started (the decision). */
     public static final String AT_COURSE_START = "course-start";
@@ -54,13 +54,19 @@ public record ResponseReport(ResponseEstimator.Settings estimator, int resamples
         });
         return new ResponseReport(estimator, resamples, seed, minCases, rows, row("*", "all treatments", cases,
                 resamples, seed), Calibration.reliability(scores(cases, true), 10), List.copyOf(weightSearch),
-                AT_CUTOFF);
+                AT_CUTOFF, null);
     }
 
     /** The same report, its neighbours' vectors taken {@code at} ({@link #AT_COURSE_START} or {@link #AT_CUTOFF}). */
     public ResponseReport withVectorsAt(String at) {
         return new ResponseReport(estimator, resamples, seed, minCases, treatments, pooled, reliability, weightSearch,
-                at);
+                at, metric);
+    }
+
+    /** The same report, its neighbours chosen under a learned response metric (described by {@code name}). */
+    public ResponseReport withMetric(String name) {
+        return new ResponseReport(estimator, resamples, seed, minCases, treatments, pooled, reliability, weightSearch,
+                vectorsAt, name);
     }
 
     /** The neighbour AUROC of each treatment row, by system|code. */
@@ -114,6 +120,7 @@ public record ResponseReport(ResponseEstimator.Settings estimator, int resamples
         out.put("expected_calibration_error", round(Calibration.expectedError(reliability)));
         Map<String, Object> est = new LinkedHashMap<>();
         est.put("vectors_at", vectorsAt);
+        est.put("metric", metric == null ? "vector design" : metric);
         est.put("neighbours", estimator.neighbours());
         est.put("prior_strength", estimator.priorStrength());
         est.put("min_effective_size", estimator.minEffectiveSize());
@@ -191,7 +198,7 @@ public record ResponseReport(ResponseEstimator.Settings estimator, int resamples
                 + " ECE %.3f; prior strength %.1f, min effective size %.1f, %d treated neighbours, vectors at %s%n",
                 meanWithinAuroc(), pooled.aurocNeighbours(), pooled.aurocPopulation(),
                 Calibration.expectedError(reliability), estimator.priorStrength(), estimator.minEffectiveSize(),
-                estimator.neighbours(), vectorsAt));
+                estimator.neighbours(), vectorsAt + (metric == null ? "" : ", metric " + metric)));
         for (WeightTrial t : weightSearch) {
             StringBuilder within = new StringBuilder();
             t.withinAuroc().forEach((k, v) -> {

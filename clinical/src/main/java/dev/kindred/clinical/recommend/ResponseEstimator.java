@@ -95,14 +95,23 @@ public final class ResponseEstimator {
                 improved.add(chosen.getStatus() == OutcomeStatus.IMPROVED);
             }
         }
-        double[] w = kernelWeights(distances.stream().mapToDouble(Double::doubleValue).toArray());
+        boolean[] outcomes = new boolean[improved.size()];
+        for (int i = 0; i < outcomes.length; i++) {
+            outcomes[i] = improved.get(i);
+        }
+        return estimate(distances.stream().mapToDouble(Double::doubleValue).toArray(), outcomes, populationRate);
+    }
+
+    /** The estimate from neighbours already reduced to their distances and whether each improved. */
+    public Estimate estimate(double[] distances, boolean[] improved, double populationRate) {
+        double[] w = kernelWeights(distances);
         double sum = 0;
         double sum2 = 0;
         double sumImproved = 0;
         for (int i = 0; i < w.length; i++) {
             sum += w[i];
             sum2 += w[i] * w[i];
-            sumImproved += improved.get(i) ? w[i] : 0;
+            sumImproved += improved[i] ? w[i] : 0;
         }
         double effective = sum2 == 0 ? 0 : sum * sum / sum2;
         double neighbourRate = sum == 0 ? Double.NaN : sumImproved / sum;
