@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,11 +88,15 @@ class OversizeRecordsIT {
                 assertThat(kept.length).isLessThan(APP_MAX_REQUEST_BYTES).isGreaterThan(100_000);
                 assertThat(kept).isEqualTo(Arrays.copyOf(hugeGarbage, kept.length));
 
-                List<String> vectorPatients = readAll(broker, "cds.patient-vectors",
-                        RegistryAvroSerde.specific(PatientVector.class, registryConfig, false).deserializer())
-                        .stream().map(v -> v.getPatientKey().toString()).distinct().toList();
-                assertThat(vectorPatients).as("the large valid record and the one after the garbage are processed")
-                        .contains("oversize-p1", "oversize-p2");
+                // Vectors are published on the processor's wall-clock punctuation, so they can land in a transaction
+                // after the one that committed the input offsets: wait for them rather than read once.
+                Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                        assertThat(readAll(broker, "cds.patient-vectors",
+                                RegistryAvroSerde.specific(PatientVector.class, registryConfig, false).deserializer())
+                                .stream().map(v -> v.getPatientKey().toString()).distinct().toList())
+                                .as("the large valid record and the one after the garbage are processed")
+                                .contains("oversize-p1", "oversize-p2"));
+                assertThat(service.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
             } finally {
                 service.closeAndLeaveGroup();
             }
