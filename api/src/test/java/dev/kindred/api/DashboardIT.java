@@ -2,7 +2,9 @@ package dev.kindred.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kindred.api.json.Json;
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -87,8 +89,8 @@ class DashboardIT {
         try {
             Http.Response r = Http.get(api.url() + "/api/alerts?limit=1", Map.of());
             assertThat(r.status()).as(r.body()).isEqualTo(200);
-            return dev.kindred.api.json.Json.read(r.body()).path("held").asInt();
-        } catch (java.io.IOException | InterruptedException e) {
+            return Json.read(r.body()).path("held").asInt();
+        } catch (IOException | InterruptedException e) {
             throw new IllegalStateException(e);
         }
     }
