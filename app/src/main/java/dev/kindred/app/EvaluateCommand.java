@@ -202,7 +202,8 @@ final class EvaluateCommand implements Callable<Integer> {
         if (responseMetric != null) {
             try {
                 metric = ResponseMetric.load(responseMetric);
-                PatientVectorizer design = new PatientVectorizer(catalog, pipeline.weights());
+                Evaluation.requireMetricDesign(metric, pipeline.weights());
+                PatientVectorizer design = new PatientVectorizer(catalog, Evaluation.metricWeights(pipeline.weights()));
                 for (String treatment : metric.treatments()) {
                     metric.projector(treatment, design.dimensions(design.clinicalSpace()));
                 }
@@ -243,7 +244,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             String population = inputs.isEmpty() ? String.format(Locale.ROOT, "synthea patients=%d seed=%d modules=%s",
                     patients, seed, modules) : "input " + inputs;
-            new ResponseCases(population, courses.dimensions(), courses.courses()).write(responseCasesOut);
+            new ResponseCases(population, courses.design(), courses.dimensions(), courses.courses()).write(responseCasesOut);
             err.printf("wrote %d judged courses to %s%n", courses.courses().size(), responseCasesOut);
         }
         err.printf("evaluated in %.0f s%n", (System.nanoTime() - t1) / 1e9);

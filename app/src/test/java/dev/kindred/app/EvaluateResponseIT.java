@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,6 +133,9 @@ class EvaluateResponseIT {
         int dims = written.path("dimensions").size();
         assertThat(dims).isPositive();
         assertThat(written.path("courses").size()).isPositive();
+        // Learned on vectors not scaled to unit length: on a unit vector, age is age divided by everything else.
+        String design = written.path("design").asText();
+        assertThat(design).contains("unitLength=false");
         for (JsonNode course : written.path("courses")) {
             assertThat(course.path("treatment").asText()).contains("|");
             assertThat(course.path("vector")).hasSize(dims);
@@ -144,11 +148,13 @@ class EvaluateResponseIT {
         JsonNode metric = JSON.readTree(metricFile.toFile());
         assertThat(metric.path("kind").asText()).isEqualTo("kindred-response-metric");
         assertThat(metric.path("provenance").path("populations").toString()).contains("seed=5", "seed=6");
+        assertThat(metric.path("provenance").path("vectors").asText()).isEqualTo(design);
 
         // A metric over age alone for every judged treatment: the report is then made under it.
         String treatment = written.path("courses").get(0).path("treatment").asText();
         Path ageOnly = dir.resolve("age-only.json");
-        java.nio.file.Files.writeString(ageOnly, "{\"treatments\":{\"" + treatment
+        String provenance = "\"provenance\":" + JSON.writeValueAsString(Map.of("vectors", design));
+        java.nio.file.Files.writeString(ageOnly, "{" + provenance + ",\"treatments\":{\"" + treatment
                 + "\":{\"weights\":{\"age\":1.0}}}}");
         List<String> args = new ArrayList<>(List.of("--patients", "40", "--seed", "5", "--response-metric",
                 ageOnly.toString()));
@@ -163,13 +169,22 @@ class EvaluateResponseIT {
 
         // A metric that weighs a dimension the design lacks is refused, not half applied.
         Path foreign = dir.resolve("foreign.json");
-        java.nio.file.Files.writeString(foreign, "{\"treatments\":{\"" + treatment
+        java.nio.file.Files.writeString(foreign, "{" + provenance + ",\"treatments\":{\"" + treatment
                 + "\":{\"weights\":{\"no-such-dimension\":1.0}}}}");
         args.set(args.indexOf(ageOnly.toString()), foreign.toString());
         Run refused = evaluate(args.toArray(String[]::new));
         assertThat(refused.exit()).isEqualTo(2);
         assertThat(refused.err()).contains("--response-metric: the response metric of " + treatment)
                 .contains("does not have: [no-such-dimension]");
+
+        // A metric that does not say which vectors it was learned on (or names others) is refused too.
+        Path unrecorded = dir.resolve("unrecorded.json");
+        java.nio.file.Files.writeString(unrecorded, "{\"treatments\":{\"" + treatment
+                + "\":{\"weights\":{\"age\":1.0}}}}");
+        args.set(args.indexOf(foreign.toString()), unrecorded.toString());
+        Run stale = evaluate(args.toArray(String[]::new));
+        assertThat(stale.exit()).isEqualTo(2);
+        assertThat(stale.err()).contains("--response-metric: the metric was learned on vectors of an unrecorded design");
     }
 
     @Test

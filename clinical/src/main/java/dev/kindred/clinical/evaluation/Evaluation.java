@@ -73,21 +73,51 @@ public final class Evaluation {
     private final PatientPipeline pipeline;
     /** The vector designs the response report compares (the pipeline's first), snapshotted at course starts. */
     private final Map<String, PatientVectorizer> responseDesigns = new LinkedHashMap<>();
-    /** The last run's judged courses with their course-start vectors (pipeline design), to learn a metric from. */
+    /**
+     * The pipeline's design without scaling to unit length: what a response metric is learned on and applied to.
+     * A unit vector holds every value divided by the patient's whole norm, so no weight on one dimension (age,
+     * say) can make neighbours agree on that value itself.
+     */
+    private final PatientVectorizer metricDesign;
+    /** The last run's judged courses with their course-start vectors ({@link #metricDesign}), to learn from. */
     private ResponseCases responseCourses;
 
     public Evaluation(FeatureCatalog catalog, OutcomeRules rules, EvaluationSettings settings) {
         this.catalog = catalog;
         this.settings = settings;
         this.pipeline = new PatientPipeline(catalog, rules, settings.pipeline());
+        this.metricDesign = new PatientVectorizer(catalog, metricWeights(settings.pipeline().weights()));
+        if (settings.responseMetric() != null) {
+            requireMetricDesign(settings.responseMetric(), settings.pipeline().weights());
+        }
         if (settings.response() != null) {
             responseDesigns.put(PIPELINE_DESIGN, pipeline.vectorizer());
             settings.weightCandidates().forEach((name, w) -> responseDesigns.put(name, new PatientVectorizer(catalog, w)));
         }
     }
 
+    /** The weights a response metric is learned on and applied to, given the pipeline's. */
+    public static VectorWeights metricWeights(VectorWeights pipeline) {
+        return pipeline.toBuilder().unitLength(false).build();
+    }
+
+    /**
+     * Refuses a metric learned on vectors of another design than this pipeline's metric design (a metric from
+     * before the design was recorded included): its weights would be applied to numbers of another scale.
+     */
+    public static void requireMetricDesign(ResponseMetric metric, VectorWeights pipeline) {
+        String expected = metricWeights(pipeline).toString();
+        if (!expected.equals(metric.design())) {
+            throw new IllegalArgumentException("the metric was learned on vectors of "
+                    + (metric.design() == null ? "an unrecorded design" : metric.design()) + ", this evaluation's are "
+                    + expected + ": learn it again from cases written with these weights (--response-cases-out)");
+        }
+    }
+
     /** The name of the pipeline's own vector design among the response report's designs. */
     static final String PIPELINE_DESIGN = "(pipeline)";
+    /** The name of {@link #metricDesign}'s course-start vectors (not one of the compared designs). */
+    static final String METRIC_DESIGN = "(metric)";
 
     /** The default cutoff: the effective time that leaves {@link #HELD_OUT_SHARE} of the timed events after it. */
     public static Instant defaultCutoff(Map<String, List<ClinicalFact>> facts) {
@@ -178,6 +208,7 @@ public final class Evaluation {
                             for (Map.Entry<String, PatientVectorizer> d : responseDesigns.entrySet()) {
                                 now.put(d.getKey(), vectorOf(d.getValue(), state));
                             }
+                            now.put(METRIC_DESIGN, vectorOf(metricDesign, state));
                         }
                         startVectors.put(id, now);
                     }
@@ -351,13 +382,13 @@ public final class Evaluation {
                     Map<String, float[]> atStart = run.startVectors.get(course.getKey() + "@" + e.getStart().toEpochMilli());
                     if (e.getStatus() != OutcomeStatus.UNKNOWN && atStart != null) {
                         courses.add(new ResponseCases.Course(run.key, course.getKey(),
-                                e.getStatus() == OutcomeStatus.IMPROVED, atStart.get(PIPELINE_DESIGN)));
+                                e.getStatus() == OutcomeStatus.IMPROVED, atStart.get(METRIC_DESIGN)));
                     }
                 }
             }
         }
-        PatientVectorizer design = pipeline.vectorizer();
-        return new ResponseCases("seed " + settings.seed(), design.dimensions(design.clinicalSpace()), courses);
+        return new ResponseCases("seed " + settings.seed(), metricDesign.weights().toString(),
+                metricDesign.dimensions(metricDesign.clinicalSpace()), courses);
     }
 
     /**
@@ -442,13 +473,12 @@ public final class Evaluation {
             return ResponseReport.of(reported, displays, settings.response(), settings.responseMinCases(),
                     settings.bootstrapResamples(), settings.seed(), trials).withVectorsAt(chosen);
         }
-        // The learned metric: each covered treatment's courses in a space of their own, projected; the other
-        // treatments as the pipeline's design at course start.
-        PatientVectorizer design = pipeline.vectorizer();
-        List<String> dims = design.dimensions(design.clinicalSpace());
+        // The learned metric: each covered treatment's courses in a space of their own, projected from the
+        // metric design; the other treatments as the pipeline's design at course start.
+        List<String> dims = metricDesign.dimensions(metricDesign.clinicalSpace());
         Map<String, ResponseMetric.Projector> projectors = new HashMap<>();
         metric.treatments().forEach(t -> projectors.put(t, metric.projector(t, dims)));
-        InMemoryPatientIndex learnedIndex = courseStartIndex(PIPELINE_DESIGN, null, runs, population, atCutoff,
+        InMemoryPatientIndex learnedIndex = courseStartIndex(METRIC_DESIGN, null, runs, population, atCutoff,
                 projectors.keySet(), projectors);
         NeighbourSource fallback = pipelineAtStart;
         List<ResponseReport.Case> learned = responseCases(estimator, runs, inPopulation, new NeighbourSource() {
@@ -461,8 +491,12 @@ public final class Evaluation {
             }
 
             public float[] query(PatientRun run, String course, String treatment) {
-                float[] v = fallback.query(run, course, treatment);
-                return learned(treatment) ? projectors.get(treatment).project(v) : v;
+                if (!learned(treatment)) {
+                    return fallback.query(run, course, treatment);
+                }
+                Map<String, float[]> start = run.startVectors.get(course);
+                float[] v = start != null ? start.get(METRIC_DESIGN) : vectorOf(metricDesign, atCutoff.get(run.key));
+                return projectors.get(treatment).project(v);
             }
         }, rates);
         ResponseReport scored = ResponseReport.of(learned, displays, settings.response(), settings.responseMinCases(),

@@ -60,7 +60,7 @@ public final class MetricLearner {
         }
         List<String> dims = populations.get(0).dimensions();
         for (ResponseCases p : populations) {
-            if (!p.dimensions().equals(dims)) {
+            if (!p.dimensions().equals(dims) || !p.design().equals(populations.get(0).design())) {
                 throw new IllegalArgumentException("populations " + populations.get(0).population() + " and "
                         + p.population() + " have different vector layouts: learn from cases of one vector design");
             }
@@ -89,6 +89,7 @@ public final class MetricLearner {
         Map<String, Map<String, Double>> weights = new TreeMap<>();
         outcomes.values().stream().filter(Outcome::covered).forEach(o -> weights.put(o.treatment(), o.weights()));
         ObjectNode provenance = new ObjectMapper().createObjectNode();
+        provenance.put("vectors", populations.get(0).design());
         provenance.put("learner", "L1 logistic regression on standardised course-start vectors; weight = |coefficient|"
                 + " / standard deviation; penalty chosen per treatment by leaving one population out");
         var pops = provenance.putArray("populations");

@@ -16,9 +16,11 @@ import java.util.List;
  * populations only.
  *
  * @param population where the cases come from (for the provenance of what is learned from them)
+ * @param design the vector design the vectors were made with (its weights, as the evaluation names them): a
+ *     metric learned from them applies to vectors of that design only
  * @param dimensions the vector design's dimension names, the layout of every vector
  */
-public record ResponseCases(String population, List<String> dimensions, List<Course> courses) {
+public record ResponseCases(String population, String design, List<String> dimensions, List<Course> courses) {
 
     /** One judged course: whose, which treatment (system|code), whether it improved, the vector at its start. */
     public record Course(String patient, String treatment, boolean improved, float[] vector) {
@@ -40,6 +42,7 @@ public record ResponseCases(String population, List<String> dimensions, List<Cou
         ObjectNode root = json.createObjectNode();
         root.put("kind", "kindred-response-cases");
         root.put("population", population);
+        root.put("design", design);
         ArrayNode dims = root.putArray("dimensions");
         dimensions.forEach(dims::add);
         ArrayNode list = root.putArray("courses");
@@ -67,6 +70,10 @@ public record ResponseCases(String population, List<String> dimensions, List<Cou
                 throw new IllegalArgumentException(file + " is not a file of response cases (kindred evaluate"
                         + " --response-cases-out writes them)");
             }
+            if (!root.hasNonNull("design")) {
+                throw new IllegalArgumentException(file + " does not say which vector design its vectors are of"
+                        + " (written by an older kindred evaluate): write it again with --response-cases-out");
+            }
             List<String> dims = new ArrayList<>();
             root.path("dimensions").forEach(d -> dims.add(d.asText()));
             List<Course> courses = new ArrayList<>();
@@ -79,7 +86,7 @@ public record ResponseCases(String population, List<String> dimensions, List<Cou
                 courses.add(new Course(n.path("patient").asText(), n.path("treatment").asText(),
                         n.path("improved").asBoolean(), vector));
             }
-            return new ResponseCases(root.path("population").asText(), dims, courses);
+            return new ResponseCases(root.path("population").asText(), root.path("design").asText(), dims, courses);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the response cases " + file, e);
         }

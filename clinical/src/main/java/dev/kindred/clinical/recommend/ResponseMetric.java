@@ -74,6 +74,11 @@ public final class ResponseMetric {
         return provenance;
     }
 
+    /** The vector design the weights were learned on (as the learner's cases named it), or null if unrecorded. */
+    public String design() {
+        return provenance == null || !provenance.hasNonNull("vectors") ? null : provenance.get("vectors").asText();
+    }
+
     /**
      * A projector of vectors laid out as {@code dimensions} for {@code treatment}: the weighted dimensions only,
      * in the order of {@code dimensions}. A weighted dimension the layout lacks is an error, so a metric learned

@@ -3,7 +3,11 @@ package dev.kindred.clinical.evaluation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kindred.clinical.patient.VectorWeights;
 import dev.kindred.clinical.recommend.ResponseMetric;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +24,7 @@ class MetricLearnerTest {
     private static final String PLACEBO = "rx|placebo";
     private static final int DIMS = 30;
     private static final int DECIDING = 7;
+    private static final String DESIGN = "test vectors";
 
     private static List<String> dimensions() {
         List<String> dims = new ArrayList<>();
@@ -45,7 +50,7 @@ class MetricLearnerTest {
             courses.add(new ResponseCases.Course("p" + seed + "-" + i, DRUG, responds, v));
             courses.add(new ResponseCases.Course("p" + seed + "-" + i, PLACEBO, rng.nextBoolean(), v));
         }
-        return new ResponseCases("seed " + seed, dimensions(), courses);
+        return new ResponseCases("seed " + seed, DESIGN, dimensions(), courses);
     }
 
     @Test
@@ -82,6 +87,7 @@ class MetricLearnerTest {
             assertThat(read.weights(t)).isEqualTo(metric.weights(t));
         }
         assertThat(read.provenance().path("populations").toString()).contains("seed 3", "seed 4");
+        assertThat(read.design()).isEqualTo(DESIGN);
 
         Path cases = dir.resolve("cases.json");
         populations.get(0).write(cases);
@@ -89,6 +95,7 @@ class MetricLearnerTest {
         assertThat(back.dimensions()).isEqualTo(populations.get(0).dimensions());
         assertThat(back.courses()).hasSameSizeAs(populations.get(0).courses());
         assertThat(back.courses().get(5).vector()).containsExactly(populations.get(0).courses().get(5).vector());
+        assertThat(back.design()).isEqualTo(DESIGN);
     }
 
     @Test
@@ -96,10 +103,35 @@ class MetricLearnerTest {
         MetricLearner learner = new MetricLearner(MetricLearner.Settings.DEFAULT);
         assertThatThrownBy(() -> learner.learn(List.of(population(5, 50))))
                 .hasMessageContaining("at least two development populations");
-        ResponseCases other = new ResponseCases("other", List.of("age"),
+        ResponseCases other = new ResponseCases("other", DESIGN, List.of("age"),
                 List.of(new ResponseCases.Course("x", DRUG, true, new float[] {1})));
         assertThatThrownBy(() -> learner.learn(List.of(population(5, 50), other)))
                 .hasMessageContaining("different vector layouts");
+        ResponseCases sameLayoutOtherDesign = new ResponseCases("unit", "unit-length vectors", dimensions(),
+                population(6, 50).courses());
+        assertThatThrownBy(() -> learner.learn(List.of(population(5, 50), sameLayoutOtherDesign)))
+                .hasMessageContaining("different vector layouts");
+    }
+
+    @Test
+    void casesAndMetricsFromAnotherDesignAreRefused(@TempDir Path dir) throws Exception {
+        Path old = dir.resolve("old-cases.json");
+        Files.writeString(old, "{\"kind\":\"kindred-response-cases\",\"population\":\"seed 1\","
+                + "\"dimensions\":[\"age\"],\"courses\":[]}");
+        assertThatThrownBy(() -> ResponseCases.load(old)).hasMessageContaining("does not say which vector design");
+
+        VectorWeights pipeline = VectorWeights.DEFAULT;
+        ObjectNode provenance = new ObjectMapper().createObjectNode();
+        ResponseMetric unrecorded = new ResponseMetric(Map.of(DRUG, Map.of("age", 1.0)), provenance);
+        assertThatThrownBy(() -> Evaluation.requireMetricDesign(unrecorded, pipeline))
+                .hasMessageContaining("an unrecorded design");
+        // The pipeline's own unit-length vectors are not what a metric is learned on.
+        provenance.put("vectors", pipeline.toString());
+        assertThatThrownBy(() -> Evaluation.requireMetricDesign(unrecorded, pipeline))
+                .hasMessageContaining("learn it again");
+        provenance.put("vectors", Evaluation.metricWeights(pipeline).toString());
+        Evaluation.requireMetricDesign(unrecorded, pipeline);
+        assertThat(Evaluation.metricWeights(pipeline).unitLength()).isFalse();
     }
 
     @Test
