@@ -22,6 +22,8 @@ import java.util.TreeSet;
  * {@link ResponseEstimator} over their neighbours under the fitted metric, and keep the penalty with the best
  * mean within-treatment AUROC. A treatment is covered only when that beats the vector design as it is, in the
  * same folds and better than no ranking (0.5); the final weights are fitted on all populations with the chosen penalty.
+ * The learner is meant for vectors not scaled to unit length (the evaluation's metric design): a weight on a
+ * dimension then compares patients on that value itself.
  *
  * <p>The regression only says which dimensions to compare patients on; estimates still come from neighbours'
  * outcomes. Nothing here is told what decides a response.
@@ -298,18 +300,21 @@ public final class MetricLearner {
     }
 
     /**
-     * Whether dimension {@code j} differs from its most common value in at least {@value #MIN_SUPPORT_SHARE} of
-     * the courses (and {@value #MIN_SUPPORT} of them). A test a handful of patients had would otherwise get a
-     * huge weight from one or two courses (its standard deviation is tiny) and split the neighbours on it.
+     * Whether dimension {@code j} is set (not 0) in at least {@value #MIN_SUPPORT_SHARE} of the courses and differs
+     * from its most common value in at least {@value #MIN_SUPPORT} of them. A test a handful of patients had would
+     * otherwise get a huge weight from one or two courses (its standard deviation is tiny) and split the
+     * neighbours on it; a two-valued dimension such as sex is set for everyone, so its minority counts in full.
      */
     private static boolean varies(List<ResponseCases.Course> courses, int j) {
         Map<Float, Integer> counts = new java.util.HashMap<>();
         int most = 0;
+        int set = 0;
         for (ResponseCases.Course c : courses) {
-            most = Math.max(most, counts.merge(c.vector()[j], 1, Integer::sum));
+            float x = c.vector()[j];
+            most = Math.max(most, counts.merge(x, 1, Integer::sum));
+            set += x != 0 ? 1 : 0;
         }
-        int other = courses.size() - most;
-        return other >= MIN_SUPPORT && other >= MIN_SUPPORT_SHARE * courses.size();
+        return courses.size() - most >= MIN_SUPPORT && set >= MIN_SUPPORT_SHARE * courses.size();
     }
 
     /** The largest eigenvalue of ZᵀZ / n by power iteration: the gradient's Lipschitz constant, over 0.25. */

@@ -39,12 +39,20 @@ class MetricLearnerTest {
      * the other dimensions as loud as it; PLACEBO works for half the patients whatever they are like.
      */
     private static ResponseCases population(long seed, int patients) {
+        return population(seed, patients, false);
+    }
+
+    /** With {@code twoValued}, the deciding dimension is ±½ like sex, its minority 45% of the patients. */
+    private static ResponseCases population(long seed, int patients, boolean twoValued) {
         Random rng = new Random(seed);
         List<ResponseCases.Course> courses = new ArrayList<>();
         for (int i = 0; i < patients; i++) {
             float[] v = new float[DIMS];
             for (int j = 0; j < DIMS; j++) {
                 v[j] = (float) rng.nextGaussian();
+            }
+            if (twoValued) {
+                v[DECIDING] = rng.nextDouble() < 0.45 ? 0.5f : -0.5f;
             }
             boolean responds = rng.nextDouble() < (v[DECIDING] > 0 ? 0.9 : 0.1);
             courses.add(new ResponseCases.Course("p" + seed + "-" + i, DRUG, responds, v));
@@ -68,6 +76,15 @@ class MetricLearnerTest {
         double others = drug.weights().entrySet().stream().filter(e -> !e.getKey().equals(heaviest))
                 .mapToDouble(Map.Entry::getValue).sum();
         assertThat(drug.weights().get(heaviest)).isGreaterThan(others);
+    }
+
+    @Test
+    void aTwoValuedDimensionLikeSexCanDecide() {
+        List<ResponseCases> populations = List.of(population(7, 120, true), population(8, 120, true));
+        MetricLearner.Outcome drug = new MetricLearner(MetricLearner.Settings.DEFAULT).learn(populations).get(DRUG);
+        assertThat(drug.covered()).isTrue();
+        String heaviest = drug.weights().entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        assertThat(heaviest).isEqualTo("f" + DECIDING + ":level");
     }
 
     @Test
