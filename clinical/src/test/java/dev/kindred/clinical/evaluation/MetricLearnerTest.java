@@ -88,6 +88,15 @@ class MetricLearnerTest {
     }
 
     @Test
+    void heldOutPopulationsTooSmallToScoreDoNotCount() {
+        // 15 courses per population: enough to learn from (40 together), too few for a held-out AUROC.
+        List<ResponseCases> populations = List.of(population(9, 15), population(10, 15), population(11, 15));
+        MetricLearner.Outcome drug = new MetricLearner(MetricLearner.Settings.DEFAULT).learn(populations).get(DRUG);
+        assertThat(drug.folds()).isZero();
+        assertThat(drug.covered()).isFalse();
+    }
+
+    @Test
     void learningIsDeterministicAndTheMetricRoundTrips(@TempDir Path dir) {
         List<ResponseCases> populations = List.of(population(3, 80), population(4, 80));
         MetricLearner learner = new MetricLearner(MetricLearner.Settings.DEFAULT);
