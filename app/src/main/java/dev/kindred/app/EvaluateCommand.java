@@ -131,8 +131,9 @@ final class EvaluateCommand implements Callable<Integer> {
     Path responseMetric;
 
     @Option(names = "--response-cases-out", paramLabel = "FILE",
-            description = "Write every judged course with the patient's vector at its start (the input of kindred"
-                    + " learn-metric). For development populations only: what is learned from them must be reported on others.")
+            description = "Write every judged course with the patient's vector at its start, not scaled to unit length"
+                    + " (the input of kindred learn-metric). For development populations only: what is learned from them"
+                    + " must be reported on others.")
     Path responseCasesOut;
 
     @Option(names = "--catalog", paramLabel = "FILE", description = "Feature catalog JSON (default: built in).")

@@ -63,12 +63,11 @@ final class LearnMetricCommand implements Callable<Integer> {
         ResponseMetric metric = MetricLearner.metric(outcomes, populations);
         metric.write(out, MetricLearner.notes(outcomes));
         err.printf(Locale.ROOT, "%-28s %7s %5s %9s %9s %8s %s%n", "treatment (system|code)", "courses", "impr",
-                "cv_learned", "cv_design", "penalty", "weights (heaviest)");
+                "cv_learned", "cv_design", "penalty", "compared on (share of the learned distance)");
         for (MetricLearner.Outcome o : outcomes.values()) {
-            String top = o.weights().entrySet().stream()
-                    .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(4)
-                    .map(e -> String.format(Locale.ROOT, "%s=%.2f", e.getKey(), e.getValue()))
-                    .reduce((a, b) -> a + " " + b).orElse("");
+            String top = o.influence().entrySet().stream().limit(4)
+                    .map(e -> String.format(Locale.ROOT, "%s %.0f%%", e.getKey(), 100 * e.getValue()))
+                    .reduce((a, b) -> a + ", " + b).orElse("");
             String key = o.treatment().substring(o.treatment().lastIndexOf('/', o.treatment().indexOf('|')) + 1);
             err.printf(Locale.ROOT, "%-28s %7d %5d %9.3f %9.3f %8.2f %s%s%n", key, o.courses(), o.improved(),
                     o.cvAuroc(), o.cvAurocUnweighted(), o.penaltyFraction(), o.covered() ? "" : "(not covered) ", top);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 
 /**
  * Learns a {@link ResponseMetric} from the judged courses of development populations: per treatment, an
@@ -49,9 +50,15 @@ public final class MetricLearner {
         public static final Settings DEFAULT = new Settings(ResponseEstimator.Settings.DEFAULT, 40, 8);
     }
 
-    /** What was learned for one treatment, and how it scored in the held-out folds. */
+    /**
+     * What was learned for one treatment, and how it scored in the held-out folds. {@code influence}: each
+     * weighted dimension's share of the mean squared learned distance between two of the treatment's courses,
+     * largest first: which dimensions the neighbours are chosen on (a weight alone is per unit of its dimension,
+     * so a small weight on a widely spread value such as age can matter most).
+     */
     public record Outcome(String treatment, int courses, int improved, double penaltyFraction, double cvAuroc,
-            double cvAurocUnweighted, int folds, Map<String, Double> weights, boolean covered) {
+            double cvAurocUnweighted, int folds, Map<String, Double> weights, boolean covered,
+            Map<String, Double> influence) {
     }
 
     private final Settings settings;
@@ -117,6 +124,8 @@ public final class MetricLearner {
             n.put("cv_auroc", o.cvAuroc());
             n.put("cv_auroc_unweighted", o.cvAurocUnweighted());
             n.put("folds", o.folds());
+            ObjectNode influence = n.putObject("influence");
+            o.influence().forEach((dim, share) -> influence.put(dim, Math.round(share * 1000) / 1000.0));
             notes.put(o.treatment(), n);
         });
         return notes;
@@ -167,7 +176,7 @@ public final class MetricLearner {
         }
         if (folds == 0) {
             return new Outcome(treatment, all.size(), improved, Double.NaN, Double.NaN, Double.NaN, 0, Map.of(),
-                    false);
+                    false, Map.of());
         }
         double[] scale = fit(all, bestFraction);
         Map<String, Double> weights = new LinkedHashMap<>();
@@ -178,7 +187,33 @@ public final class MetricLearner {
         }
         // Below 0.5 the held-out ranking is worse than none: nothing was learned, whatever the design scored.
         boolean covered = bestCv > Math.max(baseline, 0.5) && !weights.isEmpty();
-        return new Outcome(treatment, all.size(), improved, bestFraction, bestCv, baseline, folds, weights, covered);
+        return new Outcome(treatment, all.size(), improved, bestFraction, bestCv, baseline, folds, weights, covered,
+                influence(all, dims, scale));
+    }
+
+    /** Per weighted dimension, (weight × standard deviation)² as a share of the sum over all of them. */
+    private static Map<String, Double> influence(List<ResponseCases.Course> courses, List<String> dims, double[] scale) {
+        double[] part = new double[scale.length];
+        double total = 0;
+        for (int j = 0; j < scale.length; j++) {
+            if (scale[j] > 0) {
+                double sum = 0;
+                double sum2 = 0;
+                for (ResponseCases.Course c : courses) {
+                    sum += c.vector()[j];
+                    sum2 += (double) c.vector()[j] * c.vector()[j];
+                }
+                double variance = Math.max(0, sum2 / courses.size() - Math.pow(sum / courses.size(), 2));
+                part[j] = scale[j] * scale[j] * variance;
+                total += part[j];
+            }
+        }
+        Map<String, Double> shares = new LinkedHashMap<>();
+        double t = total;
+        IntStream.range(0, scale.length).filter(j -> part[j] > 0).boxed()
+                .sorted(Comparator.comparingDouble((Integer j) -> -part[j]))
+                .forEach(j -> shares.put(dims.get(j), part[j] / t));
+        return shares;
     }
 
     /**

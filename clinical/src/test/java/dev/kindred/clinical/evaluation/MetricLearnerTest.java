@@ -2,6 +2,7 @@ package dev.kindred.clinical.evaluation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -76,6 +77,11 @@ class MetricLearnerTest {
         double others = drug.weights().entrySet().stream().filter(e -> !e.getKey().equals(heaviest))
                 .mapToDouble(Map.Entry::getValue).sum();
         assertThat(drug.weights().get(heaviest)).isGreaterThan(others);
+        // Its share of the learned distance says the same, and the shares add up to the whole.
+        assertThat(drug.influence().keySet().iterator().next()).isEqualTo(heaviest);
+        assertThat(drug.influence().get(heaviest)).isGreaterThan(0.5);
+        assertThat(drug.influence().values().stream().mapToDouble(Double::doubleValue).sum())
+                .isCloseTo(1.0, within(1e-9));
     }
 
     @Test
