@@ -21,8 +21,8 @@ import java.util.stream.IntStream;
  * sizes become the dimension weights (a diagonal metric). The penalty is chosen per treatment by leaving one
  * population out: fit on the others, then score the held-out population's courses with the
  * {@link ResponseEstimator} over their neighbours under the fitted metric, and keep the penalty with the best
- * mean within-treatment AUROC. A treatment is covered only when that beats the vector design as it is, in the
- * same folds and better than no ranking (0.5); the final weights are fitted on all populations with the chosen penalty.
+ * mean within-treatment AUROC. A treatment is covered only when that beats the same vectors unweighted, in the
+ * same folds, and no ranking (0.5); the final weights are fitted on all populations with the chosen penalty.
  * The learner is meant for vectors not scaled to unit length (the evaluation's metric design): a weight on a
  * dimension then compares patients on that value itself.
  *
@@ -34,13 +34,13 @@ public final class MetricLearner {
     static final double[] PENALTY_FRACTIONS = {0.8, 0.6, 0.45, 0.3, 0.2, 0.12, 0.07, 0.04};
     private static final int ITERATIONS = 1500;
     static final int MIN_SUPPORT = 10;
+    static final double MIN_SUPPORT_SHARE = 0.5;
     /**
      * Least courses, and least of each outcome, of a held-out population for its fold to count: the AUROC of a
      * dozen courses is mostly chance (two procedures of 49 courses once scored 1.000 against 0.000 on one).
      */
     static final int MIN_FOLD_COURSES = 20;
     static final int MIN_FOLD_CLASS = 5;
-    static final double MIN_SUPPORT_SHARE = 0.5;
 
     /**
      * @param minCourses least judged courses of a treatment, all populations together, to learn its weights
