@@ -4,6 +4,7 @@ import dev.kindred.avro.TreatmentOutcome;
 import dev.kindred.index.VectorIndex;
 import dev.kindred.topology.index.VectorIndexStore;
 import dev.kindred.topology.index.VectorIndexStoreType;
+import dev.kindred.topology.internals.RestoreLog;
 import dev.kindred.topology.internals.Scrubbed;
 import java.time.Duration;
 import java.util.List;
@@ -75,6 +76,7 @@ public final class KindredService implements AutoCloseable {
                 running.countDown();
             }
         });
+        streams.setGlobalStateRestoreListener(new RestoreLog());
         streams.setUncaughtExceptionHandler(e -> {
             // Scrubbed: the message of an exception from processing can quote patient data.
             LOG.error("stream thread failed; shutting Kindred down: {}", Scrubbed.describe(e));
