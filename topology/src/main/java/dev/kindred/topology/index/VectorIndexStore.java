@@ -240,13 +240,15 @@ public final class VectorIndexStore<P> implements StateStore {
         latest = next;
         updatesAtLatest = updates;
         if (!written || System.nanoTime() - lastWriteNanos >= snapshotIntervalNanos) {
-            writeSnapshotIfChanged();
+            writeSnapshotIfChanged(updatesAtLatest);
         }
     }
 
-    /** Writes the latest committed state unless the snapshot on disk already holds it. */
-    private void writeSnapshotIfChanged() {
-        long applied = updatesAtLatest;
+    /**
+     * Writes the indexes with the latest committed offsets unless the snapshot on disk already holds them;
+     * {@code applied} is the update count the contents reflect.
+     */
+    private void writeSnapshotIfChanged(long applied) {
         if (latest.equals(committed) && applied == updatesAtSnapshot && Files.exists(snapshotFile)) {
             return;
         }
@@ -276,13 +278,15 @@ public final class VectorIndexStore<P> implements StateStore {
     }
 
     /**
-     * Writes the snapshot a throttled commit left for later, if nothing was applied since that commit (Kafka
-     * Streams commits right before closing the store), then releases the indexes.
+     * Writes the snapshot a throttled commit left for later, then releases the indexes. Records applied after
+     * the last commit go into it too, under that commit's offsets: the restart replays them again, which the
+     * versioned upserts and deletes make a no-op (the same version and vector is kept, an older one refused).
+     * Keeping the older snapshot instead would make a store stopped mid-stream replay everything since it.
      */
     @Override
     public void close() {
-        if (snapshots && open && latest != null && updates == updatesAtLatest) {
-            writeSnapshotIfChanged();
+        if (snapshots && open && latest != null) {
+            writeSnapshotIfChanged(updates);
         }
         open = false;
         if (metrics != null) {

@@ -143,18 +143,22 @@ class VectorIndexStoreTest {
     }
 
     @Test
-    void aCloseAfterUncommittedWritesKeepsTheLastConsistentSnapshot() {
+    void aCloseAfterUncommittedWritesSnapshotsThemUnderTheLastCommitsOffsets() {
         VectorIndexStore<String> store = open(builder().withSnapshotInterval(Duration.ofHours(1)));
         fill(store, 0, 10, 1);
         store.commit(Map.of(P0, 10L));
         fill(store, 10, 20, 1);
         store.commit(Map.of(P0, 20L));
-        fill(store, 20, 30, 1); // applied after the last commit: its offsets would not match these contents
+        fill(store, 20, 30, 1); // applied after the last commit
         store.close();
 
         VectorIndexStore<String> restarted = open(builder());
-        assertThat(restarted.committedOffset(P0)).isEqualTo(10L);
-        assertThat(restarted.size("clinical")).isEqualTo(10);
+        assertThat(restarted.committedOffset(P0)).as("replay starts after the last commit").isEqualTo(20L);
+        assertThat(restarted.size("clinical")).as("not from the first snapshot's 10").isEqualTo(30);
+        // The replay after offset 20 brings the same records again: nothing changes, an older version is refused.
+        fill(restarted, 20, 30, 1);
+        assertThat(restarted.size("clinical")).isEqualTo(30);
+        assertThat(restarted.upsert("clinical", "k25", 0, new float[8], "older")).isFalse();
         restarted.close();
     }
 
